@@ -1,0 +1,183 @@
+//! Building a [`Client`]: from code or from the environment.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64};
+use std::time::Duration;
+
+use super::clock::{Clock, SystemClock};
+use super::retry::RetryPolicy;
+use super::{Client, Inner};
+use crate::credentials::Credentials;
+use crate::error::Error;
+use crate::signing::Window;
+
+/// Production REST endpoint.
+pub const DEFAULT_BASE_URL: &str = "https://api.backpack.exchange";
+/// Environment variable overriding the base URL.
+pub const ENV_BASE_URL: &str = "BACKPACK_BASE_URL";
+/// Default whole-request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Configures a [`Client`]. Every part is injectable: base URL, credentials, clock, window,
+/// retry policy, timeouts, and the `reqwest::Client` itself.
+#[derive(Debug, Clone)]
+#[must_use = "call .build() to get a client"]
+pub struct ClientBuilder {
+    base_url: String,
+    credentials: Option<Credentials>,
+    window: Window,
+    clock: Arc<dyn Clock>,
+    retry: RetryPolicy,
+    timeout: Duration,
+    connect_timeout: Duration,
+    http: Option<reqwest::Client>,
+    auto_client_id: bool,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            credentials: None,
+            window: Window::default(),
+            clock: Arc::new(SystemClock),
+            retry: RetryPolicy::default(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: Duration::from_secs(5),
+            http: None,
+            auto_client_id: true,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Defaults: production URL, no credentials, 5 s window, system clock, 3 retries for
+    /// reads, 10 s timeout, automatic client ids on orders.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads [`ENV_BASE_URL`] and the credentials variables (see
+    /// [`Credentials::from_env`]). Without credentials only public endpoints work.
+    ///
+    /// # Errors
+    /// [`Error::Credentials`] for malformed or mismatching keys.
+    pub fn from_env() -> Result<Self, Error> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
+        let mut builder = Self::new();
+        if let Some(url) = lookup(ENV_BASE_URL).filter(|url| !url.trim().is_empty()) {
+            builder.base_url = url.trim().to_owned();
+        }
+        builder.credentials = Credentials::from_lookup(lookup)?;
+        Ok(builder)
+    }
+
+    /// Base URL, e.g. a testkit fake server's.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Credentials for signed endpoints.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Signature validity window (default 5000 ms, max 60000 ms).
+    pub fn window(mut self, window: Window) -> Self {
+        self.window = window;
+        self
+    }
+
+    /// Time source for `X-Timestamp`.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Retry policy.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Whole-request timeout (default 10 s). A write that times out is reported as an
+    /// unknown outcome.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connection timeout (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Uses this `reqwest::Client` (its own timeouts then apply; [`timeout`](Self::timeout)
+    /// and [`connect_timeout`](Self::connect_timeout) are ignored).
+    pub fn http_client(mut self, http: reqwest::Client) -> Self {
+        self.http = Some(http);
+        self
+    }
+
+    /// Whether orders without a client id get a random one (default `true`), so that an
+    /// order whose outcome is unknown can always be found again.
+    pub fn auto_client_id(mut self, enabled: bool) -> Self {
+        self.auto_client_id = enabled;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`Error::InvalidRequest`] for a base URL that is not `http(s)://host[:port]`, or when
+    /// the HTTP client cannot be built.
+    pub fn build(self) -> Result<Client, Error> {
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let parsed = url::Url::parse(&base_url)
+            .map_err(|e| Error::InvalidRequest(format!("base URL `{base_url}`: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+            return Err(Error::InvalidRequest(format!(
+                "base URL `{base_url}` must be http(s)://host[:port]"
+            )));
+        }
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout)
+                .user_agent(concat!("backpack-sdk/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| Error::InvalidRequest(format!("HTTP client: {e}")))?,
+        };
+        let mut seed = [0u8; 8];
+        // Seeds jitter and automatic client ids. If the OS has no randomness, fall back to
+        // the clock: ids still differ between runs, and nothing panics.
+        if getrandom::fill(&mut seed).is_err() {
+            seed = self.clock.now_ms().to_le_bytes();
+        }
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                credentials: self.credentials,
+                window: self.window,
+                clock: self.clock,
+                clock_offset_ms: AtomicI64::new(0),
+                retry: self.retry,
+                timeout: self.timeout,
+                auto_client_id: self.auto_client_id,
+                random_state: AtomicU64::new(u64::from_le_bytes(seed)),
+            }),
+        })
+    }
+}

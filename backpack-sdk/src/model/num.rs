@@ -1,0 +1,268 @@
+//! Decimal newtypes for money: prices, quantities, notionals and rates.
+//!
+//! Every number the exchange sends or receives is a decimal string (`"180.50"`). These types
+//! wrap [`rust_decimal::Decimal`], keep the scale they were given (`"180.50"` stays `180.50`
+//! on the wire and in the signing string) and implement serde themselves, so no feature flag
+//! anywhere in a dependency graph can turn them into floats:
+//!
+//! - serialize: always a JSON string, exactly `Display` of the decimal;
+//! - deserialize: a JSON string, or a JSON number (integers exactly; a non-integer number is
+//!   read through its shortest round-trip text, so `0.1` becomes `0.1`, never
+//!   `0.1000000000000000055…`). NaN, infinities and garbage are errors.
+
+use std::fmt;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why a decimal could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{input}` is not a decimal number")]
+pub struct ParseDecimalError {
+    input: String,
+}
+
+impl ParseDecimalError {
+    /// The text that failed to parse (truncated to 64 characters).
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+}
+
+/// Parses a decimal from text, accepting plain (`"180.50"`) and scientific (`"1e-3"`) forms.
+pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, ParseDecimalError> {
+    let trimmed = text.trim();
+    Decimal::from_str(trimmed)
+        .or_else(|_| Decimal::from_scientific(trimmed))
+        .map_err(|_| ParseDecimalError {
+            input: text.chars().take(64).collect(),
+        })
+}
+
+struct DecimalVisitor;
+
+impl Visitor<'_> for DecimalVisitor {
+    type Value = Decimal;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a decimal number as a string (\"180.50\") or a JSON number")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Decimal, E> {
+        parse_decimal(value).map_err(E::custom)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Decimal, E> {
+        Ok(Decimal::from(value))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Decimal, E> {
+        Ok(Decimal::from(value))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Decimal, E> {
+        // The one place a float is read: a JSON number with a fraction. Rust prints the
+        // shortest text that round-trips to the same f64, which is the text the sender wrote
+        // for any number with up to 15 significant digits. Parse that text, not the binary value.
+        if !value.is_finite() {
+            return Err(E::custom("a decimal must be a finite number"));
+        }
+        parse_decimal(&value.to_string()).map_err(E::custom)
+    }
+}
+
+/// Deserializes a [`Decimal`] from a string or a number (see the module docs).
+pub(crate) fn deserialize_decimal<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Decimal, D::Error> {
+    deserializer.deserialize_any(DecimalVisitor)
+}
+
+macro_rules! decimal_newtype {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+        pub struct $name(Decimal);
+
+        impl $name {
+            /// Zero, with scale 0.
+            pub const ZERO: Self = Self(Decimal::ZERO);
+
+            /// Wraps a decimal as is (scale kept).
+            pub const fn new(value: Decimal) -> Self {
+                Self(value)
+            }
+
+            /// The decimal value.
+            pub const fn value(self) -> Decimal {
+                self.0
+            }
+
+            /// Whether the value is strictly greater than zero.
+            pub fn is_positive(self) -> bool {
+                self.0 > Decimal::ZERO
+            }
+
+            /// Whether the value is zero.
+            pub fn is_zero(self) -> bool {
+                self.0.is_zero()
+            }
+
+            /// Number of digits after the decimal point, as it will be sent.
+            pub fn scale(self) -> u32 {
+                self.0.scale()
+            }
+        }
+
+        impl From<Decimal> for $name {
+            fn from(value: Decimal) -> Self {
+                Self(value)
+            }
+        }
+
+        impl From<$name> for Decimal {
+            fn from(value: $name) -> Self {
+                value.0
+            }
+        }
+
+        impl From<u32> for $name {
+            fn from(value: u32) -> Self {
+                Self(Decimal::from(value))
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseDecimalError;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                parse_decimal(text).map(Self)
+            }
+        }
+
+        impl TryFrom<&str> for $name {
+            type Error = ParseDecimalError;
+
+            fn try_from(text: &str) -> Result<Self, Self::Error> {
+                text.parse()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&self.0, f)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({})", stringify!($name), self.0)
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.collect_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                deserialize_decimal(deserializer).map(Self)
+            }
+        }
+
+        #[cfg(feature = "schemars")]
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn inline_schema() -> bool {
+                true
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "description": "decimal number; a string such as \"180.50\" keeps its exact digits",
+                    "anyOf": [
+                        { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" },
+                        { "type": "number" }
+                    ]
+                })
+            }
+        }
+    };
+}
+
+decimal_newtype!(
+    /// A price in quote currency per unit of base currency (`"180.50"` USDC per SOL).
+    Price
+);
+decimal_newtype!(
+    /// A quantity of the base asset (`"1.5"` SOL), or of an asset in balances.
+    Quantity
+);
+decimal_newtype!(
+    /// An amount of quote currency: order value, executed quote quantity, PnL, equity, fees.
+    Notional
+);
+decimal_newtype!(
+    /// A dimensionless number: funding and interest rates, fee rates, multipliers, weights.
+    Rate
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn serializes_as_string_keeping_scale() {
+        let price: Price = "180.50".parse().unwrap();
+        assert_eq!(serde_json::to_string(&price).unwrap(), r#""180.50""#);
+        assert_eq!(price.scale(), 2);
+    }
+
+    #[test]
+    fn deserializes_strings_and_numbers() {
+        let from_str: Quantity = serde_json::from_str(r#""0.001""#).unwrap();
+        let from_int: Quantity = serde_json::from_str("12").unwrap();
+        let from_float: Quantity = serde_json::from_str("0.1").unwrap();
+        assert_eq!(from_str.to_string(), "0.001");
+        assert_eq!(from_int.to_string(), "12");
+        assert_eq!(from_float.to_string(), "0.1");
+        let sci: Rate = serde_json::from_str(r#""1e-4""#).unwrap();
+        assert_eq!(sci.value(), Decimal::new(1, 4));
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in [r#""abc""#, r#""""#, "true", "null", r#""1.2.3""#] {
+            assert!(serde_json::from_str::<Price>(bad).is_err(), "{bad}");
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn string_round_trip_is_exact(mantissa in any::<i64>(), scale in 0u32..=18) {
+            let value = Price::new(Decimal::new(mantissa, scale));
+            let json = serde_json::to_string(&value).unwrap();
+            let back: Price = serde_json::from_str(&json).unwrap();
+            prop_assert_eq!(back, value);
+            prop_assert_eq!(back.scale(), value.scale());
+            prop_assert_eq!(json, format!("\"{}\"", value));
+        }
+
+        #[test]
+        fn short_json_numbers_read_as_written(int_part in 0u32..1_000_000, frac in 1u32..10_000) {
+            let text = format!("{int_part}.{frac:04}");
+            let parsed: Quantity = serde_json::from_str(&text).unwrap();
+            let expected: Quantity = text.parse().unwrap();
+            // Trailing zeros may be lost through a JSON number; the value never is.
+            prop_assert_eq!(parsed.value().normalize(), expected.value().normalize());
+        }
+    }
+}
