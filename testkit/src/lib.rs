@@ -5,4 +5,5 @@
 //! - [`backpack`]: a fake Backpack REST server on wiremock, backed by the exchange, that
 //!   verifies signatures the way the exchange does and can inject faults.
 
+pub mod backpack;
 pub mod exchange;

@@ -485,3 +485,49 @@ impl Exchange {
         })
     }
 }
+
+impl Exchange {
+    /// Names of every asset, in the order they were added.
+    pub fn asset_names(&self) -> &[String] {
+        &self.assets
+    }
+
+    /// `GET /api/v1/account/limits/order`: the largest order `account` can place on `symbol`
+    /// now, at `price` (default: the reference price). Spot buys are bounded by the available
+    /// quote, sells by the available base, perp orders by the free margin.
+    ///
+    /// # Errors
+    /// `400 "Invalid market symbol"`, or an unknown side.
+    pub fn max_order_quantity(
+        &self,
+        account: AccountId,
+        symbol: &str,
+        side: &wire::Side,
+        price: Option<Decimal>,
+    ) -> Result<Decimal, Reject> {
+        let market_id = self.wire_market(symbol)?;
+        let market = &self.markets[usize::from(market_id.0)];
+        let owner = self
+            .accounts
+            .get(account.0 as usize)
+            .ok_or_else(|| Reject::invalid("Unknown account"))?;
+        let price = price
+            .filter(|p| *p > Decimal::ZERO)
+            .unwrap_or_else(|| market.price(market.reference));
+        let step = market.config.step_size;
+        let steps = match (market.is_perp(), side) {
+            (true, wire::Side::Bid | wire::Side::Ask) => super::market::floor_units(
+                self.free_margin(account, market.quote),
+                price * step * market.imf(),
+            ),
+            (false, wire::Side::Bid) => {
+                super::market::floor_units(owner.balance(market.quote).available, price * step)
+            }
+            (false, wire::Side::Ask) => {
+                super::market::floor_units(owner.balance(market.base).available, step)
+            }
+            _ => return Err(Reject::invalid("Invalid side")),
+        };
+        Ok(super::views::amount(market.quantity(steps)))
+    }
+}

@@ -1,0 +1,115 @@
+//! A fake Backpack Exchange for manual use with any client.
+//!
+//! ```text
+//! cargo run -p testkit --bin fake-backpack -- --port 9100 [--secret <base64 seed>]
+//! ```
+//!
+//! Prints one JSON line `{"base_url": ..., "api_key": ..., "api_secret": ...}` on stdout
+//! when ready, then serves until killed. The account of that key starts funded; the markets
+//! have simulated liquidity and prices that move.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, bail};
+use backpack_sdk::Credentials;
+use clap::Parser;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+use rust_decimal::Decimal;
+use testkit::backpack::FakeBackpack;
+use testkit::exchange::ExchangeConfig;
+
+/// A fake Backpack Exchange REST server backed by a simulated exchange.
+#[derive(Debug, Parser)]
+#[command(name = "fake-backpack", version)]
+struct Args {
+    /// Port to listen on, on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 9100)]
+    port: u16,
+    /// Base64 ED25519 seed of the account's key (default: a new random key).
+    #[arg(long)]
+    secret: Option<String>,
+    /// Seed of the simulated market.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Starting balances, `ASSET=AMOUNT` separated by commas.
+    #[arg(long, default_value = "USDC=100000,SOL=500,BTC=2,ETH=25")]
+    balances: String,
+    /// Simulated seconds per real second.
+    #[arg(long, default_value_t = 1)]
+    speed: u64,
+}
+
+/// The line printed when the server is ready (fields in this order).
+#[derive(serde::Serialize)]
+struct Ready<'a> {
+    base_url: &'a str,
+    api_key: &'a str,
+    api_secret: &'a str,
+}
+
+fn parse_balances(text: &str) -> anyhow::Result<Vec<(String, Decimal)>> {
+    text.split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            let (asset, amount) = part
+                .split_once('=')
+                .with_context(|| format!("balance `{part}` is not ASSET=AMOUNT"))?;
+            let amount: Decimal = amount
+                .trim()
+                .parse()
+                .with_context(|| format!("amount of {asset} is not a number"))?;
+            if amount < Decimal::ZERO {
+                bail!("amount of {asset} is negative");
+            }
+            Ok((asset.trim().to_uppercase(), amount))
+        })
+        .collect()
+}
+
+fn random_credentials() -> Credentials {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut rng =
+        ChaCha8Rng::seed_from_u64((nanos as u64) ^ u64::from(std::process::id()).rotate_left(32));
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    Credentials::from_seed(&seed)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let credentials = match &args.secret {
+        Some(secret) => Credentials::from_secret(secret).context("--secret")?,
+        None => random_credentials(),
+    };
+    let balances = parse_balances(&args.balances)?;
+    let fake = FakeBackpack::builder()
+        .exchange(ExchangeConfig {
+            seed: args.seed,
+            ..ExchangeConfig::default()
+        })
+        .credentials(credentials.clone())
+        .balances(balances.iter().map(|(a, d)| (a.as_str(), *d)))
+        .speed(args.speed)
+        .record_requests(false)
+        .port(args.port)
+        .try_start()
+        .await?;
+    let secret = credentials.expose_secret();
+    let ready = serde_json::to_string(&Ready {
+        base_url: &fake.uri(),
+        api_key: credentials.api_key(),
+        api_secret: &secret,
+    })?;
+    #[allow(clippy::print_stdout)] // the program's one line of output
+    {
+        println!("{ready}");
+    }
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for ctrl-c")?;
+    Ok(())
+}
