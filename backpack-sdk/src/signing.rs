@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use ed25519_dalek::{Signature, Verifier as _, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 use serde_json::Value;
 
 use crate::credentials::Credentials;
@@ -275,7 +275,87 @@ pub fn verify(api_key_b64: &str, message: &str, signature_b64: &str) -> Result<(
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
         .ok_or(VerifyError::BadSignatureEncoding)?;
-    let signature = Signature::from_bytes(&signature_bytes);
-    key.verify(message.as_bytes(), &signature)
-        .map_err(|_| VerifyError::Mismatch)
+    if verify_bytes(&key, &key_bytes, message.as_bytes(), &signature_bytes) {
+        Ok(())
+    } else {
+        Err(VerifyError::Mismatch)
+    }
+}
+
+/// AWS-LC verifies about twice as fast as dalek (`key` was already checked to be a point).
+#[cfg(feature = "aws-lc")]
+fn verify_bytes(
+    _key: &VerifyingKey,
+    key_bytes: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; 64],
+) -> bool {
+    aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::ED25519, key_bytes)
+        .verify(message, signature)
+        .is_ok()
+}
+
+/// Portable verification.
+#[cfg(not(feature = "aws-lc"))]
+fn verify_bytes(
+    key: &VerifyingKey,
+    _key_bytes: &[u8; 32],
+    message: &[u8],
+    signature: &[u8; 64],
+) -> bool {
+    use ed25519_dalek::Verifier as _;
+    key.verify(message, &ed25519_dalek::Signature::from_bytes(signature))
+        .is_ok()
+}
+
+/// [`verify`] with ed25519-dalek only (to check the accelerated path against it).
+#[cfg(all(test, feature = "aws-lc"))]
+fn verify_portable(api_key_b64: &str, message: &str, signature_b64: &str) -> bool {
+    let (Some(key), Some(signature)) = (
+        BASE64
+            .decode(api_key_b64)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok()),
+        BASE64
+            .decode(signature_b64)
+            .ok()
+            .and_then(|b| <[u8; 64]>::try_from(b).ok()),
+    ) else {
+        return false;
+    };
+    use ed25519_dalek::Verifier as _;
+    VerifyingKey::from_bytes(&key).is_ok_and(|key| {
+        key.verify(
+            message.as_bytes(),
+            &ed25519_dalek::Signature::from_bytes(&signature),
+        )
+        .is_ok()
+    })
+}
+
+#[cfg(all(test, feature = "aws-lc"))]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// AWS-LC and dalek accept the same signatures and reject the same forgeries.
+        #[test]
+        fn aws_lc_and_dalek_verify_identically(
+            seed in any::<[u8; 32]>(),
+            message in ".{0,200}",
+            flip in any::<Option<(usize, u8)>>(),
+        ) {
+            let credentials = Credentials::from_seed(&seed);
+            let signed = sign_message(&credentials, &message, 0, DEFAULT_WINDOW);
+            let mut bytes = BASE64.decode(&signed.signature).unwrap();
+            if let Some((index, mask)) = flip {
+                bytes[index % 64] ^= mask;
+            }
+            let signature = BASE64.encode(&bytes);
+            let fast = verify(credentials.api_key(), &message, &signature).is_ok();
+            prop_assert_eq!(fast, verify_portable(credentials.api_key(), &message, &signature));
+            prop_assert_eq!(fast, flip.is_none_or(|(_, mask)| mask == 0));
+        }
+    }
 }
