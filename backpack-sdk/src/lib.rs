@@ -98,3 +98,8 @@ pub mod client;
 pub use client::{Client, ClientBuilder};
 pub use credentials::{Credentials, CredentialsError};
 pub use error::{ApiError, Error, Outcome};
+
+/// The crate README's examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
