@@ -363,3 +363,16 @@ fn sensitive(text: &str) -> Result<HeaderValue, Error> {
     value.set_sensitive(true);
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auth_headers_are_marked_sensitive() {
+        let value = sensitive("11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=").unwrap();
+        assert!(value.is_sensitive());
+        assert_eq!(format!("{value:?}"), "Sensitive");
+        assert!(sensitive("line\nbreak").is_err());
+    }
+}

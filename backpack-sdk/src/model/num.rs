@@ -63,14 +63,21 @@ impl Visitor<'_> for DecimalVisitor {
     }
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<Decimal, E> {
-        // The one place a float is read: a JSON number with a fraction. Rust prints the
-        // shortest text that round-trips to the same f64, which is the text the sender wrote
-        // for any number with up to 15 significant digits. Parse that text, not the binary value.
-        if !value.is_finite() {
-            return Err(E::custom("a decimal must be a finite number"));
-        }
-        parse_decimal(&value.to_string()).map_err(E::custom)
+        decimal_from_json_number(value).map_err(E::custom)
     }
+}
+
+/// The one place a float becomes money: a JSON number with a fraction, as serde_json hands
+/// it over. Rust prints the shortest text that round-trips to the same `f64`, which is the
+/// text the sender wrote for any number with up to 15 significant digits; that text is
+/// parsed, never the binary value, and no arithmetic is done on the float.
+pub(crate) fn decimal_from_json_number(value: f64) -> Result<Decimal, ParseDecimalError> {
+    if !value.is_finite() {
+        return Err(ParseDecimalError {
+            input: value.to_string(),
+        });
+    }
+    parse_decimal(&value.to_string())
 }
 
 /// Deserializes a [`Decimal`] from a string or a number (see the module docs).

@@ -73,10 +73,9 @@ impl<'de> Deserialize<'de> for TriggerQuantity {
                 Ok(TriggerQuantity::Amount(Quantity::new(value.into())))
             }
             fn visit_f64<E: de::Error>(self, value: f64) -> Result<TriggerQuantity, E> {
-                if !value.is_finite() {
-                    return Err(E::custom("a quantity must be finite"));
-                }
-                value.to_string().parse().map_err(E::custom)
+                super::num::decimal_from_json_number(value)
+                    .map(|value| TriggerQuantity::Amount(Quantity::new(value)))
+                    .map_err(E::custom)
             }
         }
         deserializer.deserialize_any(TriggerVisitor)

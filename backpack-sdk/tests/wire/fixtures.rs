@@ -7,7 +7,8 @@
 
 use backpack_sdk::api::Request;
 use backpack_sdk::api::account::{
-    GetAccount, GetBalances, GetBorrowLendPositions, GetCollateral, GetPositions,
+    GetAccount, GetBalances, GetBorrowLendPositions, GetCollateral, GetMaxOrderQuantity,
+    GetPositions, UpdateAccount,
 };
 use backpack_sdk::api::history::{GetFillHistory, GetFundingPayments, GetOrderHistory};
 use backpack_sdk::api::orders::{ExecuteOrders, GetOpenOrder, GetOpenOrders};
@@ -159,6 +160,10 @@ fn account_balances_collateral_positions() {
     assert_eq!(positions[0].position_id.as_ref().unwrap(), "2873491");
     let lend = decode::<GetBorrowLendPositions>("get_borrow_lend_positions.json");
     assert_eq!(lend[0].imf.unwrap().to_string(), "0");
+    let max = decode::<GetMaxOrderQuantity>("get_account_limits_order.json");
+    assert_eq!(max.max_order_quantity, q("1234.56"));
+    // PATCH /account answers with an empty body.
+    UpdateAccount::decode(200, b"").unwrap();
 }
 
 #[test]
