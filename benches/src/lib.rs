@@ -43,6 +43,45 @@ pub fn open_orders_json(n: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// One result line of the HTTP benches.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Line {
+    /// What was measured.
+    pub case: &'static str,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// Median latency, µs.
+    pub p50_us: f64,
+    /// 99th percentile latency, µs.
+    pub p99_us: f64,
+    /// Requests per second over the whole run.
+    pub throughput_rps: f64,
+}
+
+impl Line {
+    /// Summarizes latencies (ns, sorted) of `requests` requests done in `elapsed`.
+    pub fn new(
+        case: &'static str,
+        concurrency: usize,
+        sorted_ns: &[u64],
+        requests: f64,
+        elapsed: std::time::Duration,
+    ) -> Self {
+        Self {
+            case,
+            concurrency,
+            p50_us: percentile(sorted_ns, 50.0) as f64 / 1_000.0,
+            p99_us: percentile(sorted_ns, 99.0) as f64 / 1_000.0,
+            throughput_rps: (requests / elapsed.as_secs_f64()).round(),
+        }
+    }
+
+    /// The line as JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
 /// Percentile of sorted samples (nearest rank).
 pub fn percentile(sorted: &[u64], p: f64) -> u64 {
     if sorted.is_empty() {

@@ -133,6 +133,25 @@ pub struct PriceFilter {
     pub min_price_update_multiplier: Option<Rate>,
 }
 
+impl PriceFilter {
+    /// A filter with only a minimum price and a tick size (no bands).
+    pub fn new(min_price: Price, tick_size: Price) -> Self {
+        Self {
+            min_price,
+            max_price: None,
+            tick_size,
+            max_multiplier: None,
+            min_multiplier: None,
+            max_impact_multiplier: None,
+            min_impact_multiplier: None,
+            mean_mark_price_band: None,
+            mean_premium_band: None,
+            max_price_update_multiplier: None,
+            min_price_update_multiplier: None,
+        }
+    }
+}
+
 /// A price band given as multipliers of a reference price.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

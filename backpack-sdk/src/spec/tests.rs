@@ -21,17 +21,10 @@ fn market(symbol: &str, market_type: MarketType) -> Market {
         rwa_market_type: None,
         filters: MarketFilters {
             price: PriceFilter {
-                min_price: price("0.01"),
                 max_price: Some(price("10000")),
-                tick_size: price("0.01"),
                 max_multiplier: Some("1.25".parse().unwrap()),
                 min_multiplier: Some("0.75".parse().unwrap()),
-                max_impact_multiplier: None,
-                min_impact_multiplier: None,
-                mean_mark_price_band: None,
-                mean_premium_band: None,
-                max_price_update_multiplier: None,
-                min_price_update_multiplier: None,
+                ..PriceFilter::new(price("0.01"), price("0.01"))
             },
             quantity: QuantityFilter {
                 min_quantity: qty("0.01"),

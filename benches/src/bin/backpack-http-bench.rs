@@ -31,22 +31,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use backpack_sdk::client::RetryPolicy;
 use backpack_sdk::{Client, Credentials};
+use benches::Line;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use serde::Serialize;
-
-#[derive(Serialize)]
-struct Line {
-    case: &'static str,
-    concurrency: usize,
-    p50_us: f64,
-    p99_us: f64,
-    throughput_rps: f64,
-}
 
 /// Serves `body` to every request, on its own thread with a single-threaded runtime.
 fn start_server(body: Bytes) -> SocketAddr {
@@ -135,14 +126,8 @@ where
         // Warm up connections, allocator and caches.
         measure(Arc::clone(&call), concurrency, requests / 10).await;
         let (samples, elapsed) = measure(Arc::clone(&call), concurrency, requests).await;
-        let line = Line {
-            case: name,
-            concurrency,
-            p50_us: benches::percentile(&samples, 50.0) as f64 / 1_000.0,
-            p99_us: benches::percentile(&samples, 99.0) as f64 / 1_000.0,
-            throughput_rps: (samples.len() as f64 / elapsed.as_secs_f64()).round(),
-        };
-        println!("{}", serde_json::to_string(&line).expect("json"));
+        let line = Line::new(name, concurrency, &samples, samples.len() as f64, elapsed);
+        println!("{}", line.to_json());
         lines.push(line);
     }
     lines

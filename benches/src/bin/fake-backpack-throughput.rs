@@ -21,17 +21,8 @@ use backpack_sdk::Client;
 use backpack_sdk::client::RetryPolicy;
 use backpack_sdk::model::{DepthLimit, Side};
 use backpack_sdk::spec::OrderSpec;
-use serde::Serialize;
+use benches::Line;
 use testkit::backpack::FakeBackpack;
-
-#[derive(Serialize)]
-struct Line {
-    case: &'static str,
-    concurrency: usize,
-    p50_us: f64,
-    p99_us: f64,
-    throughput_rps: f64,
-}
 
 async fn run(name: &'static str, client: &Client, concurrency: usize, total: usize, print: bool) {
     let per_task = total / concurrency;
@@ -93,15 +84,15 @@ async fn run(name: &'static str, client: &Client, concurrency: usize, total: usi
     } else {
         1.0
     };
-    let line = Line {
-        case: name,
+    let line = Line::new(
+        name,
         concurrency,
-        p50_us: benches::percentile(&samples, 50.0) as f64 / 1_000.0,
-        p99_us: benches::percentile(&samples, 99.0) as f64 / 1_000.0,
-        throughput_rps: (samples.len() as f64 * requests_per_call / elapsed.as_secs_f64()).round(),
-    };
+        &samples,
+        samples.len() as f64 * requests_per_call,
+        elapsed,
+    );
     if print {
-        println!("{}", serde_json::to_string(&line).unwrap());
+        println!("{}", line.to_json());
     }
 }
 

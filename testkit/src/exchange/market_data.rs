@@ -43,19 +43,7 @@ impl Exchange {
             market_type,
             rwa_market_type: None,
             filters: MarketFilters {
-                price: PriceFilter {
-                    min_price: Price::new(config.tick_size),
-                    max_price: None,
-                    tick_size: Price::new(config.tick_size),
-                    max_multiplier: None,
-                    min_multiplier: None,
-                    max_impact_multiplier: None,
-                    min_impact_multiplier: None,
-                    mean_mark_price_band: None,
-                    mean_premium_band: None,
-                    max_price_update_multiplier: None,
-                    min_price_update_multiplier: None,
-                },
+                price: PriceFilter::new(Price::new(config.tick_size), Price::new(config.tick_size)),
                 quantity: QuantityFilter {
                     min_quantity: Quantity::new(config.min_quantity),
                     max_quantity: config.max_quantity.map(Quantity::new),

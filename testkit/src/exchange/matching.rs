@@ -462,36 +462,12 @@ impl Exchange {
         self.next_trade_id += 1;
         let now = self.now_ms;
         let history_limit = self.config.history_limit;
-        for (order, is_maker, fee_paid, fee_asset) in [
-            (
-                &*taker,
-                false,
-                if taker.order.side == Side::Bid {
-                    buyer_fee
-                } else {
-                    seller_fee
-                },
-                if taker.order.side == Side::Bid {
-                    buyer_fee_asset
-                } else {
-                    seller_fee_asset
-                },
-            ),
-            (
-                &maker,
-                true,
-                if maker.order.side == Side::Bid {
-                    buyer_fee
-                } else {
-                    seller_fee
-                },
-                if maker.order.side == Side::Bid {
-                    buyer_fee_asset
-                } else {
-                    seller_fee_asset
-                },
-            ),
-        ] {
+        let fee_of = |side: Side| match side {
+            Side::Bid => (buyer_fee, buyer_fee_asset),
+            Side::Ask => (seller_fee, seller_fee_asset),
+        };
+        for (order, is_maker) in [(&*taker, false), (&maker, true)] {
+            let (fee_paid, fee_asset) = fee_of(order.order.side);
             let account = &mut self.accounts[order.account.0 as usize];
             Account::log(
                 &mut account.fills,

@@ -38,6 +38,13 @@ pub struct OrderFilter {
 }
 
 impl OrderFilter {
+    /// Whether a row of order `id` passes the `order_id` filter.
+    fn wants_order(&self, id: OrderId) -> bool {
+        self.order_id
+            .as_deref()
+            .is_none_or(|wanted| wanted.parse::<u64>().is_ok_and(|wanted| wanted == id.0))
+    }
+
     fn page<T>(&self, mut rows: Vec<(u64, T)>) -> Vec<T> {
         // Rows arrive oldest first; sort stably by time, then page.
         rows.sort_by_key(|(time, _)| *time);
@@ -420,12 +427,7 @@ impl Exchange {
                     filter.market_type.as_ref(),
                 )
             })
-            .filter(|r| {
-                filter
-                    .order_id
-                    .as_deref()
-                    .is_none_or(|id| id == r.id.to_string())
-            })
+            .filter(|r| filter.wants_order(r.id))
             .map(|r| (r.id.0, self.history_view(r)))
             .collect();
         filter.page(rows)
@@ -446,12 +448,7 @@ impl Exchange {
                     filter.market_type.as_ref(),
                 )
             })
-            .filter(|f| {
-                filter
-                    .order_id
-                    .as_deref()
-                    .is_none_or(|id| id == f.order_id.to_string())
-            })
+            .filter(|f| filter.wants_order(f.order_id))
             .filter(|f| filter.from_ms.is_none_or(|from| f.timestamp_ms >= from))
             .filter(|f| filter.to_ms.is_none_or(|to| f.timestamp_ms <= to))
             .map(|f| (f.trade_id, self.fill_view(f)))
