@@ -1,0 +1,1014 @@
+//! The fake gateway's order engine: orders placed by clients, their life cycle, fills
+//! against the instruments' quotes, and the messages each event sends.
+//!
+//! Fill model: market orders fill completely at the touch (ask for buys, bid for sells);
+//! marketable limit orders fill at the touch up to the displayed size, the rest rests and
+//! fills as quotes change; stops and trailing stops watch the last price; on-close and
+//! on-open orders wait for [`Broker::auction`]. Orders sent with `transmit` unset are held
+//! until a child of theirs arrives with `transmit` set (brackets); children work only once
+//! their parent filled, and a filled child cancels its siblings. Orders of one OCA group
+//! cancel (type 1) or reduce (types 2, 3) each other.
+
+use std::collections::BTreeMap;
+
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+
+use super::account::{AccountState, commission, margin_of};
+use super::market::{Instrument, Quote};
+use super::proto;
+use super::wire::{frame, reply};
+
+/// A frame for the connection of one client id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outbound {
+    /// The client the frame is for.
+    pub client_id: i32,
+    /// The encoded frame.
+    pub frame: Vec<u8>,
+}
+
+/// How an order works.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Market,
+    Limit(Decimal),
+    Stop(Decimal),
+    StopLimit {
+        stop: Decimal,
+        limit: Decimal,
+    },
+    Trail {
+        amount: Option<Decimal>,
+        percent: Option<Decimal>,
+        stop: Option<Decimal>,
+        limit_offset: Option<Decimal>,
+    },
+    AtClose(Option<Decimal>),
+    AtOpen(Option<Decimal>),
+}
+
+/// Which auction [`Broker::auction`] runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auction {
+    /// Opening auction: on-open orders execute.
+    Open,
+    /// Closing auction: on-close orders execute.
+    Close,
+}
+
+/// An order the fake knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FakeOrder {
+    /// Order id.
+    pub id: i32,
+    /// Client that placed it.
+    pub client_id: i32,
+    /// Permanent id.
+    pub perm_id: i64,
+    /// Instrument.
+    pub con_id: i32,
+    /// The order as received, echoed in replies.
+    pub order: proto::Order,
+    /// Buy (`true`) or sell.
+    pub buy: bool,
+    /// Ordered quantity.
+    pub quantity: Decimal,
+    /// Filled so far.
+    pub filled: Decimal,
+    /// Average fill price.
+    pub avg_fill_price: Decimal,
+    /// Last fill price.
+    pub last_fill_price: Decimal,
+    /// TWS status: `PreSubmitted`, `Submitted`, `Filled`, `Cancelled`.
+    pub status: String,
+    kind: Kind,
+    triggered: bool,
+    extreme: Option<Decimal>,
+    /// Sent with `transmit` set (or released by a child that was).
+    pub transmitted: bool,
+    /// Parent order (brackets).
+    pub parent_id: i32,
+    /// OCA group.
+    pub oca_group: String,
+    oca_type: i32,
+    /// When it finished (`YYYYMMDD HH:MM:SS`).
+    pub completed_time: Option<String>,
+}
+
+impl FakeOrder {
+    /// Whether the order is still live.
+    pub fn is_open(&self) -> bool {
+        !matches!(self.status.as_str(), "Filled" | "Cancelled" | "Inactive")
+    }
+
+    fn remaining(&self) -> Decimal {
+        self.quantity - self.filled
+    }
+}
+
+/// One execution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionRecord {
+    /// Execution id.
+    pub exec_id: String,
+    /// Order id.
+    pub order_id: i32,
+    /// Client id.
+    pub client_id: i32,
+    /// Permanent order id.
+    pub perm_id: i64,
+    /// Instrument.
+    pub con_id: i32,
+    /// Bought (`true`) or sold.
+    pub buy: bool,
+    /// Quantity.
+    pub shares: Decimal,
+    /// Price.
+    pub price: Decimal,
+    /// Cumulative quantity of the order.
+    pub cum_qty: Decimal,
+    /// Average price of the order so far.
+    pub avg_price: Decimal,
+    /// Commission.
+    pub commission: Decimal,
+    /// PnL realized by the execution.
+    pub realized: Decimal,
+    /// Time, `YYYYMMDD-HH:MM:SS`.
+    pub time: String,
+}
+
+/// Instruments, the account and the orders.
+#[derive(Debug, Clone)]
+pub struct Broker {
+    /// Instruments.
+    pub instruments: Vec<Instrument>,
+    /// The account.
+    pub account: AccountState,
+    /// Orders by id.
+    pub orders: BTreeMap<i32, FakeOrder>,
+    /// Executions, oldest first.
+    pub executions: Vec<ExecutionRecord>,
+    /// Next order id to suggest (`NextValidId`).
+    pub next_order_id: i32,
+    next_perm_id: i64,
+    next_exec: u64,
+}
+
+fn f64_of(value: Decimal) -> Option<f64> {
+    value.to_f64()
+}
+
+fn text(value: Decimal) -> Option<String> {
+    Some(value.normalize().to_string())
+}
+
+fn decimal(value: Option<f64>) -> Option<Decimal> {
+    value
+        .filter(|v| v.is_finite() && *v != f64::MAX)
+        .and_then(|v| v.to_string().parse().ok())
+}
+
+fn now_text() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = secs / 86_400;
+    let (y, m, d) = civil_from_days(i64::try_from(days).unwrap_or(0));
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}{m:02}{d:02}-{:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let month = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// An error frame for a request or order id.
+pub(crate) fn error_frame(id: i32, code: i32, message: &str) -> Vec<u8> {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    frame(
+        reply::ERROR,
+        &proto::encode(&proto::ErrorMessage {
+            id: Some(id),
+            error_time: Some(now_ms),
+            error_code: Some(code),
+            error_msg: Some(message.into()),
+        }),
+    )
+}
+
+impl Broker {
+    /// A broker with `instruments` and an account of `cash`.
+    pub fn new(instruments: Vec<Instrument>, account_id: &str, cash: Decimal) -> Self {
+        Self {
+            instruments,
+            account: AccountState::new(account_id, cash),
+            orders: BTreeMap::new(),
+            executions: Vec::new(),
+            next_order_id: 1,
+            next_perm_id: 1_882_000_001,
+            next_exec: 1,
+        }
+    }
+
+    /// The instrument with `con_id`.
+    pub fn instrument(&self, con_id: i32) -> Option<&Instrument> {
+        self.instruments.iter().find(|i| i.con_id == con_id)
+    }
+
+    /// Instruments matching a requested contract.
+    pub fn find(&self, wanted: &proto::Contract) -> Vec<&Instrument> {
+        self.instruments
+            .iter()
+            .filter(|i| i.matches(wanted))
+            .collect()
+    }
+
+    fn contract_of(&self, con_id: i32) -> proto::Contract {
+        self.instrument(con_id)
+            .map(Instrument::contract)
+            .unwrap_or_default()
+    }
+
+    fn echo(&self, order: &FakeOrder) -> proto::Order {
+        let mut echoed = order.order.clone();
+        echoed.client_id = Some(order.client_id);
+        echoed.order_id = Some(order.id);
+        echoed.perm_id = Some(order.perm_id);
+        echoed.account = Some(self.account.id.clone());
+        echoed
+    }
+
+    fn open_order_frame(&self, order: &FakeOrder) -> Vec<u8> {
+        frame(
+            reply::OPEN_ORDER,
+            &proto::encode(&proto::OpenOrder {
+                order_id: Some(order.id),
+                contract: Some(self.contract_of(order.con_id)),
+                order: Some(self.echo(order)),
+                order_state: Some(proto::OrderState {
+                    status: Some(order.status.clone()),
+                    ..proto::OrderState::default()
+                }),
+            }),
+        )
+    }
+
+    fn status_frame(&self, order: &FakeOrder) -> Vec<u8> {
+        frame(
+            reply::ORDER_STATUS,
+            &proto::encode(&proto::OrderStatus {
+                order_id: Some(order.id),
+                status: Some(order.status.clone()),
+                filled: text(order.filled),
+                remaining: text(if order.is_open() {
+                    order.remaining()
+                } else {
+                    Decimal::ZERO
+                }),
+                avg_fill_price: f64_of(order.avg_fill_price),
+                perm_id: Some(order.perm_id),
+                parent_id: Some(order.parent_id),
+                last_fill_price: f64_of(order.last_fill_price),
+                client_id: Some(order.client_id),
+                why_held: None,
+            }),
+        )
+    }
+
+    fn to_client(&self, order: &FakeOrder, frames: Vec<Vec<u8>>) -> Vec<Outbound> {
+        frames
+            .into_iter()
+            .map(|frame| Outbound {
+                client_id: order.client_id,
+                frame,
+            })
+            .collect()
+    }
+
+    /// Handles `PlaceOrder` from `client_id`: a new order, a modification of a live one, or
+    /// a what-if preview.
+    pub fn place(
+        &mut self,
+        client_id: i32,
+        order_id: i32,
+        contract: &proto::Contract,
+        order: proto::Order,
+    ) -> Vec<Outbound> {
+        let reject = |code: i32, message: String| {
+            vec![Outbound {
+                client_id,
+                frame: error_frame(order_id, code, &message),
+            }]
+        };
+        let matches = self.find(contract);
+        let con_id = match matches.as_slice() {
+            [one] => one.con_id,
+            [] => {
+                return reject(
+                    200,
+                    "No security definition has been found for the request".into(),
+                );
+            }
+            _ => {
+                return reject(
+                    200,
+                    "The contract description specified is ambiguous".into(),
+                );
+            }
+        };
+        if let Some(existing) = self.orders.get(&order_id)
+            && (existing.client_id != client_id || !existing.is_open())
+        {
+            return reject(103, format!("Duplicate order id {order_id}"));
+        }
+        let buy = match order.action.as_deref() {
+            Some("BUY") => true,
+            Some("SELL" | "SSHORT" | "SLONG") => false,
+            other => {
+                return reject(
+                    201,
+                    format!("Order rejected - reason:invalid action {other:?}"),
+                );
+            }
+        };
+        let quantity = order
+            .total_quantity
+            .as_deref()
+            .and_then(|q| q.parse::<Decimal>().ok())
+            .filter(|q| q.is_sign_positive() && !q.is_zero());
+        let Some(quantity) = quantity else {
+            return reject(
+                201,
+                "Order rejected - reason:the order quantity must be positive".into(),
+            );
+        };
+        let kind = match parse_kind(&order) {
+            Ok(kind) => kind,
+            Err(reason) => return reject(201, format!("Order rejected - reason:{reason}")),
+        };
+        let Some(instrument) = self.instrument(con_id).cloned() else {
+            return reject(
+                200,
+                "No security definition has been found for the request".into(),
+            );
+        };
+        if !instrument.tradable {
+            return reject(
+                201,
+                format!(
+                    "Order rejected - reason:{} {} is not tradable",
+                    instrument.symbol, instrument.sec_type
+                ),
+            );
+        }
+        let signed = if buy { quantity } else { -quantity };
+        let price = match kind {
+            Kind::Limit(p) | Kind::StopLimit { limit: p, .. } => p,
+            Kind::Stop(p) => p,
+            _ => instrument.quote.last,
+        };
+        if order.what_if == Some(true) {
+            return self.what_if(client_id, order_id, &instrument, order, signed, price);
+        }
+        if let Some(reason) = self.margin_shortfall(&instrument, signed) {
+            return reject(201, format!("Order rejected - reason:{reason}"));
+        }
+        let previous = self
+            .orders
+            .get(&order_id)
+            .map(|o| (o.perm_id, o.filled, o.avg_fill_price));
+        let modification = previous.is_some();
+        let (perm_id, filled, avg_fill_price) = match previous {
+            Some(previous) => previous,
+            None => (self.allocate_perm_id(), Decimal::ZERO, Decimal::ZERO),
+        };
+        let transmit = order.transmit == Some(true);
+        let parent_id = order.parent_id.unwrap_or(0);
+        let mut record = FakeOrder {
+            id: order_id,
+            client_id,
+            perm_id,
+            con_id,
+            buy,
+            quantity,
+            filled,
+            avg_fill_price,
+            last_fill_price: Decimal::ZERO,
+            status: "PreSubmitted".into(),
+            kind,
+            triggered: false,
+            extreme: None,
+            transmitted: transmit,
+            parent_id,
+            oca_group: order.oca_group.clone().unwrap_or_default(),
+            oca_type: order.oca_type.unwrap_or(0),
+            completed_time: None,
+            order,
+        };
+        if let Kind::Trail { .. } = record.kind {
+            record.extreme = Some(instrument.quote.last);
+        }
+        self.next_order_id = self.next_order_id.max(order_id + 1);
+        self.orders.insert(order_id, record);
+        let mut out = Vec::new();
+        // A transmitted child releases its held parent and siblings (a bracket goes live
+        // when its last leg arrives).
+        let ids: Vec<i32> = if transmit && parent_id != 0 {
+            self.orders
+                .values()
+                .filter(|o| o.id == parent_id || o.parent_id == parent_id)
+                .map(|o| o.id)
+                .collect()
+        } else {
+            vec![order_id]
+        };
+        for id in &ids {
+            if let Some(o) = self.orders.get_mut(id) {
+                o.transmitted |= transmit;
+            }
+        }
+        for id in ids {
+            self.refresh_status(id);
+            if let Some(o) = self.orders.get(&id)
+                && (id == order_id || !modification)
+            {
+                let frames = vec![self.open_order_frame(o), self.status_frame(o)];
+                out.extend(self.to_client(o, frames));
+            }
+        }
+        out.extend(self.evaluate_all());
+        out
+    }
+
+    fn allocate_perm_id(&mut self) -> i64 {
+        let id = self.next_perm_id;
+        self.next_perm_id += 1;
+        id
+    }
+
+    /// Sets `PreSubmitted` (held, waiting for a parent or an auction) or `Submitted`.
+    fn refresh_status(&mut self, id: i32) {
+        let parent_filled = self
+            .orders
+            .get(&id)
+            .map(|o| o.parent_id)
+            .filter(|p| *p != 0)
+            .map(|p| {
+                self.orders
+                    .get(&p)
+                    .is_some_and(|parent| parent.status == "Filled")
+            });
+        if let Some(order) = self.orders.get_mut(&id) {
+            if !order.is_open() {
+                return;
+            }
+            let waiting = !order.transmitted
+                || parent_filled == Some(false)
+                || matches!(order.kind, Kind::AtClose(_) | Kind::AtOpen(_));
+            order.status = if waiting { "PreSubmitted" } else { "Submitted" }.into();
+        }
+    }
+
+    fn margin_shortfall(&self, instrument: &Instrument, signed: Decimal) -> Option<String> {
+        let current = self
+            .account
+            .holdings
+            .get(&instrument.con_id)
+            .map_or(Decimal::ZERO, |h| h.quantity);
+        let added = margin_of(instrument, current + signed) - margin_of(instrument, current);
+        if added <= Decimal::ZERO {
+            return None;
+        }
+        let (init, _) = self.account.margin(&self.instruments);
+        let equity = self.account.net_liquidation(&self.instruments);
+        (equity - init - added < Decimal::ZERO).then(|| {
+            format!(
+                "YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE [{}] MUST EXCEED THE INITIAL MARGIN [{}]",
+                equity.round_dp(2),
+                (init + added).round_dp(2)
+            )
+        })
+    }
+
+    fn what_if(
+        &self,
+        client_id: i32,
+        order_id: i32,
+        instrument: &Instrument,
+        order: proto::Order,
+        signed: Decimal,
+        price: Decimal,
+    ) -> Vec<Outbound> {
+        let current = self
+            .account
+            .holdings
+            .get(&instrument.con_id)
+            .map_or(Decimal::ZERO, |h| h.quantity);
+        let (init, maint) = self.account.margin(&self.instruments);
+        let mut priced = instrument.clone();
+        priced.quote.last = price;
+        let change = margin_of(&priced, current + signed) - margin_of(&priced, current);
+        let equity = self.account.net_liquidation(&self.instruments);
+        let fee = commission(instrument, signed);
+        let state = proto::OrderState {
+            status: Some("PreSubmitted".into()),
+            init_margin_before: f64_of(init),
+            maint_margin_before: f64_of(maint),
+            equity_with_loan_before: f64_of(equity),
+            init_margin_change: f64_of(change),
+            maint_margin_change: f64_of(change * Decimal::new(8, 1)),
+            equity_with_loan_change: f64_of(-fee),
+            init_margin_after: f64_of(init + change),
+            maint_margin_after: f64_of(maint + change * Decimal::new(8, 1)),
+            equity_with_loan_after: f64_of(equity - fee),
+            commission_and_fees: f64_of(fee),
+            min_commission_and_fees: f64_of(fee),
+            max_commission_and_fees: f64_of(fee),
+            commission_and_fees_currency: Some(instrument.currency.clone()),
+            margin_currency: Some(self.account.currency.clone()),
+            warning_text: (equity - init - change < Decimal::ZERO)
+                .then(|| "Insufficient equity for this order".into()),
+            completed_time: None,
+            completed_status: None,
+        };
+        let mut echoed = order;
+        echoed.client_id = Some(client_id);
+        echoed.order_id = Some(order_id);
+        vec![Outbound {
+            client_id,
+            frame: frame(
+                reply::OPEN_ORDER,
+                &proto::encode(&proto::OpenOrder {
+                    order_id: Some(order_id),
+                    contract: Some(instrument.contract()),
+                    order: Some(echoed),
+                    order_state: Some(state),
+                }),
+            ),
+        }]
+    }
+
+    /// Handles `CancelOrder`.
+    pub fn cancel(&mut self, client_id: i32, order_id: i32) -> Vec<Outbound> {
+        match self.orders.get(&order_id) {
+            None => vec![Outbound {
+                client_id,
+                frame: error_frame(
+                    order_id,
+                    10147,
+                    &format!("OrderId {order_id} that needs to be cancelled is not found."),
+                ),
+            }],
+            Some(order) if !order.is_open() => vec![Outbound {
+                client_id,
+                frame: error_frame(
+                    order_id,
+                    10148,
+                    &format!(
+                        "OrderId {order_id} that needs to be cancelled cannot be cancelled, state: {}.",
+                        order.status
+                    ),
+                ),
+            }],
+            Some(_) => {
+                let mut out = self.finish(order_id, "Cancelled");
+                let children: Vec<i32> = self
+                    .orders
+                    .values()
+                    .filter(|o| o.parent_id == order_id && o.is_open())
+                    .map(|o| o.id)
+                    .collect();
+                for child in children {
+                    out.extend(self.finish(child, "Cancelled"));
+                }
+                out
+            }
+        }
+    }
+
+    /// Cancels every live order.
+    pub fn global_cancel(&mut self) -> Vec<Outbound> {
+        let ids: Vec<i32> = self
+            .orders
+            .values()
+            .filter(|o| o.is_open())
+            .map(|o| o.id)
+            .collect();
+        ids.into_iter()
+            .flat_map(|id| self.finish(id, "Cancelled"))
+            .collect()
+    }
+
+    fn finish(&mut self, id: i32, status: &str) -> Vec<Outbound> {
+        let Some(order) = self.orders.get_mut(&id) else {
+            return Vec::new();
+        };
+        order.status = status.into();
+        order.completed_time = Some(now_text());
+        let order = order.clone();
+        let mut frames = vec![self.status_frame(&order)];
+        if status == "Cancelled" {
+            frames.push(error_frame(id, 202, "Order Canceled - reason:"));
+        }
+        self.to_client(&order, frames)
+    }
+
+    /// Changes an instrument's quote, then works every order.
+    pub fn set_quote(&mut self, con_id: i32, quote: Quote) -> Vec<Outbound> {
+        if let Some(instrument) = self.instruments.iter_mut().find(|i| i.con_id == con_id) {
+            instrument.quote = quote;
+        }
+        self.evaluate_all()
+    }
+
+    /// Runs an auction: on-close or on-open orders execute at the last price (limit orders
+    /// only when marketable; the others are cancelled).
+    pub fn auction(&mut self, auction: Auction) -> Vec<Outbound> {
+        let ids: Vec<i32> = self
+            .orders
+            .values()
+            .filter(|o| o.is_open() && o.transmitted)
+            .filter(|o| {
+                matches!(
+                    (auction, o.kind),
+                    (Auction::Close, Kind::AtClose(_)) | (Auction::Open, Kind::AtOpen(_))
+                )
+            })
+            .map(|o| o.id)
+            .collect();
+        let mut out = Vec::new();
+        for id in ids {
+            let Some(order) = self.orders.get(&id).cloned() else {
+                continue;
+            };
+            let Some(last) = self.instrument(order.con_id).map(|i| i.quote.last) else {
+                continue;
+            };
+            let limit = match order.kind {
+                Kind::AtClose(limit) | Kind::AtOpen(limit) => limit,
+                _ => None,
+            };
+            let marketable = limit.is_none_or(|l| if order.buy { last <= l } else { last >= l });
+            if marketable {
+                out.extend(self.fill(id, order.remaining(), last));
+            } else {
+                out.extend(self.finish(id, "Cancelled"));
+            }
+        }
+        out
+    }
+
+    /// Works every live order against the current quotes until nothing more happens.
+    fn evaluate_all(&mut self) -> Vec<Outbound> {
+        let mut out = Vec::new();
+        for _ in 0..16 {
+            let ids: Vec<i32> = self
+                .orders
+                .values()
+                .filter(|o| o.is_open())
+                .map(|o| o.id)
+                .collect();
+            let before = out.len();
+            for id in ids {
+                self.refresh_status(id);
+                out.extend(self.evaluate(id));
+            }
+            if out.len() == before {
+                break;
+            }
+        }
+        out
+    }
+
+    fn evaluate(&mut self, id: i32) -> Vec<Outbound> {
+        let Some(order) = self.orders.get(&id).cloned() else {
+            return Vec::new();
+        };
+        if order.status != "Submitted" {
+            return Vec::new();
+        }
+        let Some(quote) = self.instrument(order.con_id).map(|i| i.quote) else {
+            return Vec::new();
+        };
+        let touch = if order.buy { quote.ask } else { quote.bid };
+        let size = if order.buy {
+            quote.ask_size
+        } else {
+            quote.bid_size
+        };
+        let crosses_stop = |stop: Decimal| {
+            if order.buy {
+                quote.last >= stop
+            } else {
+                quote.last <= stop
+            }
+        };
+        let limit_fill = |limit: Decimal| {
+            let marketable = if order.buy {
+                touch <= limit
+            } else {
+                touch >= limit
+            };
+            let quantity = if size.is_zero() {
+                order.remaining()
+            } else {
+                order.remaining().min(size)
+            };
+            marketable.then_some((quantity, touch))
+        };
+        let decision = match order.kind {
+            Kind::Market => Some((order.remaining(), touch)),
+            Kind::Limit(limit) => limit_fill(limit),
+            Kind::Stop(stop) if order.triggered || crosses_stop(stop) => {
+                self.mark_triggered(id);
+                Some((order.remaining(), touch))
+            }
+            Kind::StopLimit { stop, limit } if order.triggered || crosses_stop(stop) => {
+                self.mark_triggered(id);
+                limit_fill(limit)
+            }
+            Kind::Trail {
+                amount,
+                percent,
+                stop,
+                limit_offset,
+            } => {
+                let extreme = match order.extreme {
+                    Some(e) if order.buy => e.min(quote.last),
+                    Some(e) => e.max(quote.last),
+                    None => quote.last,
+                };
+                let distance = amount.unwrap_or_else(|| {
+                    extreme * percent.unwrap_or_default() / Decimal::ONE_HUNDRED
+                });
+                let trailed = if order.buy {
+                    extreme + distance
+                } else {
+                    extreme - distance
+                };
+                let stop = match stop {
+                    Some(s) if order.buy => s.min(trailed),
+                    Some(s) => s.max(trailed),
+                    None => trailed,
+                };
+                if let Some(o) = self.orders.get_mut(&id) {
+                    o.extreme = Some(extreme);
+                    if let Kind::Trail { stop: current, .. } = &mut o.kind {
+                        *current = Some(stop);
+                    }
+                }
+                if order.triggered || crosses_stop(stop) {
+                    self.mark_triggered(id);
+                    match limit_offset {
+                        Some(offset) => limit_fill(if order.buy {
+                            stop + offset
+                        } else {
+                            stop - offset
+                        }),
+                        None => Some((order.remaining(), touch)),
+                    }
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        };
+        match decision {
+            Some((quantity, price)) if quantity > Decimal::ZERO && price > Decimal::ZERO => {
+                self.fill(id, quantity, price)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn mark_triggered(&mut self, id: i32) {
+        if let Some(order) = self.orders.get_mut(&id) {
+            order.triggered = true;
+        }
+    }
+
+    /// Executes `quantity` of order `id` at `price`: books it, reports it, and applies
+    /// bracket and OCA rules.
+    fn fill(&mut self, id: i32, quantity: Decimal, price: Decimal) -> Vec<Outbound> {
+        let Some(order) = self.orders.get(&id).cloned() else {
+            return Vec::new();
+        };
+        let Some(instrument) = self.instrument(order.con_id).cloned() else {
+            return Vec::new();
+        };
+        let signed = if order.buy { quantity } else { -quantity };
+        let fee = commission(&instrument, quantity);
+        let realized = self.account.apply_fill(&instrument, signed, price, fee);
+        let filled = order.filled + quantity;
+        let average = (order.avg_fill_price * order.filled + price * quantity) / filled;
+        let exec_id = format!("0000e0d5.{:08x}.01.01", self.next_exec);
+        self.next_exec += 1;
+        let time = now_text();
+        let done = filled >= order.quantity;
+        let updated = {
+            let Some(o) = self.orders.get_mut(&id) else {
+                return Vec::new();
+            };
+            o.filled = filled;
+            o.avg_fill_price = average.round_dp(8);
+            o.last_fill_price = price;
+            if done {
+                o.status = "Filled".into();
+                o.completed_time = Some(time.clone());
+            }
+            o.clone()
+        };
+        let record = ExecutionRecord {
+            exec_id: exec_id.clone(),
+            order_id: id,
+            client_id: order.client_id,
+            perm_id: order.perm_id,
+            con_id: order.con_id,
+            buy: order.buy,
+            shares: quantity,
+            price,
+            cum_qty: filled,
+            avg_price: updated.avg_fill_price,
+            commission: fee,
+            realized,
+            time,
+        };
+        let frames = vec![
+            self.status_frame(&updated),
+            self.execution_frame(-1, &record),
+            self.commission_frame(&record),
+        ];
+        self.executions.push(record);
+        let mut out = self.to_client(&updated, frames);
+        if done && updated.parent_id != 0 {
+            // A filled bracket leg cancels the other legs.
+            let siblings: Vec<i32> = self
+                .orders
+                .values()
+                .filter(|o| o.parent_id == updated.parent_id && o.id != id && o.is_open())
+                .map(|o| o.id)
+                .collect();
+            for sibling in siblings {
+                out.extend(self.finish(sibling, "Cancelled"));
+            }
+        }
+        if !updated.oca_group.is_empty() {
+            let others: Vec<i32> = self
+                .orders
+                .values()
+                .filter(|o| o.oca_group == updated.oca_group && o.id != id && o.is_open())
+                .map(|o| o.id)
+                .collect();
+            for other in others {
+                if updated.oca_type == 1 || updated.oca_type == 0 {
+                    out.extend(self.finish(other, "Cancelled"));
+                } else if let Some(o) = self.orders.get_mut(&other) {
+                    o.quantity = (o.quantity - quantity).max(o.filled);
+                    if o.remaining() <= Decimal::ZERO {
+                        out.extend(self.finish(other, "Cancelled"));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    pub(crate) fn execution_frame(&self, req_id: i32, record: &ExecutionRecord) -> Vec<u8> {
+        frame(
+            reply::EXECUTION_DATA,
+            &proto::encode(&proto::ExecutionDetails {
+                req_id: Some(req_id),
+                contract: Some(self.contract_of(record.con_id)),
+                execution: Some(proto::Execution {
+                    order_id: Some(record.order_id),
+                    exec_id: Some(record.exec_id.clone()),
+                    time: Some(record.time.clone()),
+                    acct_number: Some(self.account.id.clone()),
+                    exchange: Some(
+                        self.instrument(record.con_id)
+                            .map_or_else(String::new, |i| i.primary_exchange.clone()),
+                    ),
+                    side: Some(if record.buy { "BOT" } else { "SLD" }.into()),
+                    shares: text(record.shares),
+                    price: f64_of(record.price),
+                    perm_id: Some(record.perm_id),
+                    client_id: Some(record.client_id),
+                    cum_qty: text(record.cum_qty),
+                    avg_price: f64_of(record.avg_price),
+                }),
+            }),
+        )
+    }
+
+    pub(crate) fn commission_frame(&self, record: &ExecutionRecord) -> Vec<u8> {
+        frame(
+            reply::COMMISSION_REPORT,
+            &proto::encode(&proto::CommissionAndFeesReport {
+                exec_id: Some(record.exec_id.clone()),
+                commission_and_fees: f64_of(record.commission),
+                currency: Some("USD".into()),
+                realized_pnl: (!record.realized.is_zero())
+                    .then(|| f64_of(record.realized))
+                    .flatten(),
+            }),
+        )
+    }
+
+    /// `OpenOrder` + `OrderStatus` for each live order (of `client_id`, or of everyone).
+    pub fn open_order_frames(&self, client_id: Option<i32>) -> Vec<Vec<u8>> {
+        self.orders
+            .values()
+            .filter(|o| o.is_open() && client_id.is_none_or(|c| c == o.client_id))
+            .flat_map(|o| [self.open_order_frame(o), self.status_frame(o)])
+            .collect()
+    }
+
+    /// `CompletedOrder` for each finished order.
+    pub fn completed_order_frames(&self) -> Vec<Vec<u8>> {
+        self.orders
+            .values()
+            .filter(|o| !o.is_open())
+            .map(|o| {
+                let mut echoed = self.echo(o);
+                echoed.order_id = Some(o.id);
+                frame(
+                    reply::COMPLETED_ORDER,
+                    &proto::encode(&proto::CompletedOrder {
+                        contract: Some(self.contract_of(o.con_id)),
+                        order: Some(echoed),
+                        order_state: Some(proto::OrderState {
+                            status: Some(o.status.clone()),
+                            completed_time: o.completed_time.clone(),
+                            completed_status: Some(o.status.clone()),
+                            ..proto::OrderState::default()
+                        }),
+                    }),
+                )
+            })
+            .collect()
+    }
+}
+
+fn parse_kind(order: &proto::Order) -> Result<Kind, String> {
+    let limit = decimal(order.lmt_price).filter(|p| *p > Decimal::ZERO);
+    let aux = decimal(order.aux_price).filter(|p| *p > Decimal::ZERO);
+    let on_open = order.tif.as_deref() == Some("OPG");
+    let order_type = order.order_type.as_deref().unwrap_or("");
+    let need = |value: Option<Decimal>, what: &str| {
+        value.ok_or_else(|| format!("{order_type} order needs a {what}"))
+    };
+    Ok(match order_type {
+        "MKT" if on_open => Kind::AtOpen(None),
+        "LMT" if on_open => Kind::AtOpen(Some(need(limit, "limit price")?)),
+        "MKT" => Kind::Market,
+        "LMT" => Kind::Limit(need(limit, "limit price")?),
+        "STP" => Kind::Stop(need(aux, "stop price")?),
+        "STP LMT" => Kind::StopLimit {
+            stop: need(aux, "stop price")?,
+            limit: need(limit, "limit price")?,
+        },
+        "TRAIL" | "TRAIL LIMIT" => {
+            let percent = decimal(order.trailing_percent).filter(|p| *p > Decimal::ZERO);
+            if aux.is_none() && percent.is_none() {
+                return Err(format!(
+                    "{order_type} order needs a trailing amount or percent"
+                ));
+            }
+            let limit_offset = if order_type == "TRAIL LIMIT" {
+                Some(need(decimal(order.lmt_price_offset), "limit price offset")?)
+            } else {
+                None
+            };
+            Kind::Trail {
+                amount: aux,
+                percent: if aux.is_some() { None } else { percent },
+                stop: decimal(order.trail_stop_price).filter(|p| *p > Decimal::ZERO),
+                limit_offset,
+            }
+        }
+        "MOC" => Kind::AtClose(None),
+        "LOC" => Kind::AtClose(Some(need(limit, "limit price")?)),
+        other => {
+            return Err(format!(
+                "order type {other:?} is not supported by the fake gateway"
+            ));
+        }
+    })
+}

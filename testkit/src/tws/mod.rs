@@ -1,0 +1,484 @@
+//! A fake TWS / IB Gateway that the real `ibapi` 5.5 client talks to.
+//!
+//! It speaks the protocol as `ibapi` 5.5 does (handshake, length-prefixed frames, protobuf
+//! messages written for this crate from the protocol's field numbers) on 127.0.0.1, and is
+//! stateful: instruments with quotes and a deterministic bar history, an account with cash
+//! and positions, and an order engine with fills, executions, commission reports, brackets,
+//! OCA groups and what-if previews (see [`broker`]). Tests can inject faults ([`TwsFault`])
+//! and read every request that reached it ([`FakeTws::requests`]).
+//!
+//! ```no_run
+//! # async fn run() {
+//! let fake = testkit::tws::FakeTws::start().await;
+//! let client = ibapi::Client::connect(&fake.address().to_string(), 7).await.unwrap();
+//! println!("{:?}", client.server_time().await);
+//! # }
+//! ```
+
+pub mod account;
+pub mod broker;
+mod handlers;
+pub mod market;
+pub mod proto;
+mod session;
+mod wire;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use tokio::sync::{mpsc, watch};
+
+pub use broker::{Auction, Broker, ExecutionRecord, FakeOrder};
+pub use market::{DataPermission, Instrument, Quote};
+
+/// The requests the fake understands, for faults and recordings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RequestKind {
+    /// `startApi` (handshake end).
+    StartApi,
+    /// Server time.
+    CurrentTime,
+    /// Server time in milliseconds.
+    CurrentTimeInMillis,
+    /// Managed accounts.
+    ManagedAccounts,
+    /// Contract details.
+    ContractData,
+    /// Market data (snapshot or stream).
+    MarketData,
+    /// Cancel of a market data stream.
+    CancelMarketData,
+    /// Market data type switch.
+    MarketDataType,
+    /// Historical bars.
+    HistoricalData,
+    /// Account summary.
+    AccountSummary,
+    /// Positions.
+    Positions,
+    /// Account PnL.
+    PnL,
+    /// Single-position PnL.
+    PnLSingle,
+    /// Next valid order id.
+    Ids,
+    /// Place (or modify, or preview) an order.
+    PlaceOrder,
+    /// Cancel an order.
+    CancelOrder,
+    /// Cancel every order.
+    GlobalCancel,
+    /// This client's open orders.
+    OpenOrders,
+    /// Every client's open orders.
+    AllOpenOrders,
+    /// Completed orders.
+    CompletedOrders,
+    /// Executions.
+    Executions,
+    /// Any cancel of a subscription other than market data.
+    Cancel,
+    /// Anything else (ignored).
+    Other(i32),
+}
+
+impl RequestKind {
+    fn of(message_id: i32) -> Self {
+        use wire::request as r;
+        match message_id {
+            r::START_API => RequestKind::StartApi,
+            r::CURRENT_TIME => RequestKind::CurrentTime,
+            r::CURRENT_TIME_MILLIS => RequestKind::CurrentTimeInMillis,
+            r::MANAGED_ACCOUNTS => RequestKind::ManagedAccounts,
+            r::CONTRACT_DATA => RequestKind::ContractData,
+            r::MARKET_DATA => RequestKind::MarketData,
+            r::CANCEL_MARKET_DATA => RequestKind::CancelMarketData,
+            r::MARKET_DATA_TYPE => RequestKind::MarketDataType,
+            r::HISTORICAL_DATA => RequestKind::HistoricalData,
+            r::ACCOUNT_SUMMARY => RequestKind::AccountSummary,
+            r::POSITIONS => RequestKind::Positions,
+            r::PNL => RequestKind::PnL,
+            r::PNL_SINGLE => RequestKind::PnLSingle,
+            r::IDS => RequestKind::Ids,
+            r::PLACE_ORDER => RequestKind::PlaceOrder,
+            r::CANCEL_ORDER => RequestKind::CancelOrder,
+            r::GLOBAL_CANCEL => RequestKind::GlobalCancel,
+            r::OPEN_ORDERS => RequestKind::OpenOrders,
+            r::ALL_OPEN_ORDERS => RequestKind::AllOpenOrders,
+            r::COMPLETED_ORDERS => RequestKind::CompletedOrders,
+            r::EXECUTIONS => RequestKind::Executions,
+            r::CANCEL_HISTORICAL_DATA
+            | r::CANCEL_ACCOUNT_SUMMARY
+            | r::CANCEL_POSITIONS
+            | r::CANCEL_PNL
+            | r::CANCEL_PNL_SINGLE
+            | r::CANCEL_CONTRACT_DATA => RequestKind::Cancel,
+            other => RequestKind::Other(other),
+        }
+    }
+}
+
+/// A request that reached the fake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedRequest {
+    /// Which connection (1, 2, … in connection order).
+    pub session: u64,
+    /// The connection's client id.
+    pub client_id: i32,
+    /// What it was.
+    pub kind: RequestKind,
+    /// The TWS message name.
+    pub name: &'static str,
+    /// The protobuf payload as received.
+    pub payload: Vec<u8>,
+}
+
+impl RecordedRequest {
+    /// Decodes the payload as message `M`.
+    ///
+    /// # Errors
+    /// If the payload is not an `M`.
+    pub fn decode<M: prost::Message + Default>(&self) -> Result<M, prost::DecodeError> {
+        M::decode(self.payload.as_slice())
+    }
+}
+
+/// A failure to inject.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TwsFault {
+    /// Refuse a connection with this client id (error 326, then close).
+    ClientIdInUse(i32),
+    /// Answer requests of a kind with an error instead of serving them.
+    Error {
+        /// Which requests.
+        request: RequestKind,
+        /// Error code (200 no security definition, 354 not subscribed, 162 HMDS, 321 bad
+        /// request, 201 order rejected, …).
+        code: i32,
+        /// Error text.
+        message: String,
+    },
+    /// Serve requests of a kind, but only after `delay`.
+    Delay {
+        /// Which requests.
+        request: RequestKind,
+        /// How long.
+        delay: Duration,
+    },
+    /// Never answer requests of a kind.
+    NoReply {
+        /// Which requests.
+        request: RequestKind,
+    },
+    /// Close the connection when a request of a kind arrives (after recording it, before
+    /// answering).
+    DropConnection {
+        /// Which requests.
+        request: RequestKind,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct FaultRule {
+    fault: TwsFault,
+    remaining: Option<usize>,
+}
+
+/// What one connection has subscribed to.
+#[derive(Debug, Default)]
+pub(crate) struct Subscriptions {
+    /// Market data streams: request id → (contract id, delayed).
+    quotes: HashMap<i32, (i32, bool)>,
+    /// Account PnL streams.
+    pnl: Vec<i32>,
+    /// Single-position PnL streams: request id → contract id.
+    pnl_single: HashMap<i32, i32>,
+    /// Whether position updates are wanted.
+    positions: bool,
+}
+
+pub(crate) enum Out {
+    Frame(Vec<u8>),
+    Close,
+}
+
+pub(crate) struct SessionState {
+    client_id: i32,
+    tx: mpsc::UnboundedSender<Out>,
+    market_data_type: i32,
+    subscriptions: Subscriptions,
+}
+
+pub(crate) struct State {
+    broker: Broker,
+    server_version: i32,
+    farm_notices: bool,
+    sessions: HashMap<u64, SessionState>,
+    next_session: u64,
+    recorded: Vec<RecordedRequest>,
+    faults: Vec<FaultRule>,
+}
+
+pub(crate) struct Shared {
+    state: Mutex<State>,
+}
+
+impl Shared {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Configures a [`FakeTws`].
+#[derive(Debug, Clone)]
+#[must_use = "call .start() to run the fake gateway"]
+pub struct FakeTwsBuilder {
+    account: String,
+    cash: Decimal,
+    instruments: Vec<Instrument>,
+    server_version: i32,
+    next_order_id: i32,
+    port: u16,
+    farm_notices: bool,
+}
+
+impl Default for FakeTwsBuilder {
+    fn default() -> Self {
+        Self {
+            account: "DU1234567".into(),
+            cash: Decimal::from(100_000),
+            instruments: Instrument::defaults(),
+            server_version: 222,
+            next_order_id: 1,
+            port: 0,
+            farm_notices: true,
+        }
+    }
+}
+
+impl FakeTwsBuilder {
+    /// The account id (`DU…` for a paper account, anything else reads as live).
+    pub fn account(mut self, account: impl Into<String>) -> Self {
+        self.account = account.into();
+        self
+    }
+
+    /// Starting cash.
+    pub fn cash(mut self, cash: Decimal) -> Self {
+        self.cash = cash;
+        self
+    }
+
+    /// Instruments (replacing the defaults).
+    pub fn instruments(mut self, instruments: Vec<Instrument>) -> Self {
+        self.instruments = instruments;
+        self
+    }
+
+    /// Protocol version announced in the handshake (`ibapi` 5.5 needs at least 213).
+    pub fn server_version(mut self, version: i32) -> Self {
+        self.server_version = version;
+        self
+    }
+
+    /// First order id announced (`NextValidId`).
+    pub fn next_order_id(mut self, id: i32) -> Self {
+        self.next_order_id = id;
+        self
+    }
+
+    /// Listen on this port of 127.0.0.1 (default: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Whether to send the "market data farm connection is OK" notices at connect (default
+    /// on, as a real gateway does).
+    pub fn farm_notices(mut self, on: bool) -> Self {
+        self.farm_notices = on;
+        self
+    }
+
+    /// Starts listening.
+    ///
+    /// # Errors
+    /// If the port cannot be bound.
+    pub async fn try_start(self) -> std::io::Result<FakeTws> {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let address = listener.local_addr()?;
+        let mut broker = Broker::new(self.instruments, &self.account, self.cash);
+        broker.next_order_id = self.next_order_id;
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                broker,
+                server_version: self.server_version,
+                farm_notices: self.farm_notices,
+                sessions: HashMap::new(),
+                next_session: 1,
+                recorded: Vec::new(),
+                faults: Vec::new(),
+            }),
+        });
+        let (shutdown, watcher) = watch::channel(false);
+        tokio::spawn(session::accept_loop(listener, Arc::clone(&shared), watcher));
+        Ok(FakeTws {
+            address,
+            shared,
+            _shutdown: shutdown,
+        })
+    }
+
+    /// Starts listening.
+    ///
+    /// # Panics
+    /// If no local port can be bound (a test setup failure); see
+    /// [`try_start`](Self::try_start).
+    #[allow(clippy::panic)]
+    pub async fn start(self) -> FakeTws {
+        match self.try_start().await {
+            Ok(fake) => fake,
+            Err(error) => panic!("fake TWS did not start: {error}"),
+        }
+    }
+}
+
+/// A running fake gateway on 127.0.0.1. Stops (closing every connection) when dropped.
+pub struct FakeTws {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    _shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for FakeTws {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeTws")
+            .field("address", &self.address)
+            .finish_non_exhaustive()
+    }
+}
+
+impl FakeTws {
+    /// A fake with the default instruments and a paper account `DU1234567` with $100,000.
+    ///
+    /// # Panics
+    /// If no local port can be bound.
+    pub async fn start() -> FakeTws {
+        FakeTwsBuilder::default().start().await
+    }
+
+    /// Configures a fake.
+    pub fn builder() -> FakeTwsBuilder {
+        FakeTwsBuilder::default()
+    }
+
+    /// Where it listens.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The account id.
+    pub fn account(&self) -> String {
+        self.shared.lock().broker.account.id.clone()
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.lock().recorded.clone()
+    }
+
+    /// How many requests of a kind were received.
+    pub fn count(&self, kind: RequestKind) -> usize {
+        self.shared
+            .lock()
+            .recorded
+            .iter()
+            .filter(|r| r.kind == kind)
+            .count()
+    }
+
+    /// Injects a fault for every matching request from now on.
+    pub fn inject(&self, fault: TwsFault) {
+        self.shared.lock().faults.push(FaultRule {
+            fault,
+            remaining: None,
+        });
+    }
+
+    /// Injects a fault for the next `times` matching requests.
+    pub fn inject_times(&self, fault: TwsFault, times: usize) {
+        self.shared.lock().faults.push(FaultRule {
+            fault,
+            remaining: Some(times),
+        });
+    }
+
+    /// Removes every fault.
+    pub fn clear_faults(&self) {
+        self.shared.lock().faults.clear();
+    }
+
+    /// Runs `f` on the broker (inspect orders, executions, the account).
+    pub fn with_broker<R>(&self, f: impl FnOnce(&mut Broker) -> R) -> R {
+        f(&mut self.shared.lock().broker)
+    }
+
+    /// Changes an instrument's quote: streams see new ticks, orders work against it, PnL
+    /// streams update.
+    pub fn set_quote(&self, con_id: i32, quote: Quote) {
+        session::set_quote(&self.shared, con_id, quote);
+    }
+
+    /// Moves an instrument's last price (bid and ask follow, one tick around it).
+    pub fn set_last(&self, con_id: i32, last: Decimal) {
+        let quote = self.with_broker(|broker| {
+            broker.instrument(con_id).map(|i| {
+                let mut quote = Quote::around(last, i.min_tick, i.quote.bid_size);
+                quote.ask_size = i.quote.ask_size;
+                quote.volume = i.quote.volume;
+                quote.close = i.quote.close;
+                quote
+            })
+        });
+        if let Some(quote) = quote {
+            self.set_quote(con_id, quote);
+        }
+    }
+
+    /// Sets which market data clients may see for an instrument.
+    pub fn set_permission(&self, con_id: i32, permission: DataPermission) {
+        self.with_broker(|broker| {
+            if let Some(instrument) = broker.instruments.iter_mut().find(|i| i.con_id == con_id) {
+                instrument.permission = permission;
+            }
+        });
+    }
+
+    /// Runs the opening or closing auction.
+    pub fn run_auction(&self, auction: Auction) {
+        session::run_auction(&self.shared, auction);
+    }
+
+    /// Closes every client connection (as a gateway restart does).
+    pub fn disconnect_all(&self) {
+        for session in self.shared.lock().sessions.values() {
+            let _ = session.tx.send(Out::Close);
+        }
+    }
+
+    /// The contract id of the first instrument with `symbol` and `sec_type`.
+    pub fn con_id(&self, symbol: &str, sec_type: &str) -> Option<i32> {
+        self.with_broker(|broker| {
+            broker
+                .instruments
+                .iter()
+                .find(|i| i.symbol == symbol && i.sec_type == sec_type)
+                .map(|i| i.con_id)
+        })
+    }
+}

@@ -1,0 +1,535 @@
+//! One client connection: handshake, the read loop that dispatches requests, and a writer
+//! task fed by a channel so frames never interleave.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use prost::Message;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use super::broker::{Auction, Outbound, error_frame};
+use super::handlers::{self, QuoteAnswer};
+use super::market::Quote;
+use super::wire::{self, frame, reply, request};
+use super::{
+    FaultRule, Out, RecordedRequest, RequestKind, SessionState, Shared, State, TwsFault, proto,
+};
+
+fn now() -> (i64, i64) {
+    let elapsed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    (
+        i64::try_from(elapsed.as_secs()).unwrap_or(0),
+        i64::try_from(elapsed.as_millis()).unwrap_or(0),
+    )
+}
+
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(serve(stream, Arc::clone(&shared), shutdown.clone()));
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Takes the first matching fault for `kind` (counting it down).
+fn take_fault(state: &mut State, kind: RequestKind) -> Option<TwsFault> {
+    let index = state.faults.iter().position(|rule| {
+        let FaultRule { fault, .. } = rule;
+        match fault {
+            TwsFault::Error { request, .. }
+            | TwsFault::Delay { request, .. }
+            | TwsFault::NoReply { request }
+            | TwsFault::DropConnection { request } => *request == kind,
+            TwsFault::ClientIdInUse(_) => false,
+        }
+    })?;
+    let rule = &mut state.faults[index];
+    let fault = rule.fault.clone();
+    if let Some(remaining) = &mut rule.remaining {
+        *remaining -= 1;
+        if *remaining == 0 {
+            state.faults.remove(index);
+        }
+    }
+    Some(fault)
+}
+
+async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let (mut reader, mut writer) = stream.into_split();
+    if wire::read_handshake(&mut reader).await.is_err() {
+        return;
+    }
+    let (version, _) = {
+        let state = shared.lock();
+        (state.server_version, ())
+    };
+    let (secs, _) = now();
+    let (y, m, d) = super::broker::civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    let time = format!(
+        "{y:04}{m:02}{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    );
+    if writer
+        .write_all(&wire::handshake_reply(version, &time))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let Ok((id, payload)) = wire::read_frame(&mut reader).await else {
+        return;
+    };
+    if id != request::START_API {
+        return;
+    }
+    let client_id = proto::StartApiRequest::decode(payload.as_slice())
+        .ok()
+        .and_then(|start| start.client_id)
+        .unwrap_or(0);
+    let (tx, mut rx) = mpsc::unbounded_channel::<Out>();
+    let registered = {
+        let mut state = shared.lock();
+        let session_id = state.next_session;
+        state.next_session += 1;
+        state.recorded.push(RecordedRequest {
+            session: session_id,
+            client_id,
+            kind: RequestKind::StartApi,
+            name: "StartApi",
+            payload: payload.clone(),
+        });
+        // A real gateway refuses a second connection with a client id already in use.
+        let refused = state
+            .faults
+            .iter()
+            .any(|rule| rule.fault == TwsFault::ClientIdInUse(client_id))
+            || state.sessions.values().any(|s| s.client_id == client_id);
+        if refused {
+            None
+        } else {
+            state.sessions.insert(
+                session_id,
+                SessionState {
+                    client_id,
+                    tx: tx.clone(),
+                    market_data_type: 1,
+                    subscriptions: super::Subscriptions::default(),
+                },
+            );
+            let mut hello = vec![
+                frame(
+                    reply::NEXT_VALID_ID,
+                    &proto::encode(&proto::NextValidId {
+                        order_id: Some(state.broker.next_order_id),
+                    }),
+                ),
+                frame(
+                    reply::MANAGED_ACCOUNTS,
+                    &proto::encode(&proto::ManagedAccounts {
+                        accounts_list: Some(state.broker.account.id.clone()),
+                    }),
+                ),
+            ];
+            if state.farm_notices {
+                hello.push(error_frame(
+                    -1,
+                    2104,
+                    "Market data farm connection is OK:usfarm",
+                ));
+                hello.push(error_frame(
+                    -1,
+                    2106,
+                    "HMDS data farm connection is OK:ushmds",
+                ));
+            }
+            for frame in hello {
+                let _ = tx.send(Out::Frame(frame));
+            }
+            Some(session_id)
+        }
+    };
+    let Some(session_id) = registered else {
+        let refusal = error_frame(
+            -1,
+            326,
+            "Unable to connect as the client id is already in use. Retry with a unique client id.",
+        );
+        let _ = writer.write_all(&refusal).await;
+        let _ = writer.shutdown().await;
+        return;
+    };
+    let writer_task = tokio::spawn(async move {
+        while let Some(out) = rx.recv().await {
+            match out {
+                Out::Frame(frame) => {
+                    if writer.write_all(&frame).await.is_err() {
+                        break;
+                    }
+                }
+                Out::Close => break,
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    loop {
+        tokio::select! {
+            read = wire::read_frame(&mut reader) => {
+                let Ok((id, payload)) = read else { break };
+                if !handle(&shared, session_id, client_id, id, payload) {
+                    break;
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+        if writer_task.is_finished() {
+            break;
+        }
+    }
+    shared.lock().sessions.remove(&session_id);
+    drop(tx);
+    let _ = writer_task.await;
+}
+
+/// Sends frames to every connection of `client_id`.
+fn deliver(state: &State, outbound: Vec<Outbound>) {
+    for item in outbound {
+        for session in state
+            .sessions
+            .values()
+            .filter(|s| s.client_id == item.client_id)
+        {
+            let _ = session.tx.send(Out::Frame(item.frame.clone()));
+        }
+    }
+}
+
+/// After anything that moves prices or positions: PnL and position streams update.
+fn push_updates(state: &State) {
+    for session in state.sessions.values() {
+        for req_id in &session.subscriptions.pnl {
+            let _ = session
+                .tx
+                .send(Out::Frame(handlers::pnl(&state.broker, *req_id)));
+        }
+        for (req_id, con_id) in &session.subscriptions.pnl_single {
+            let _ = session.tx.send(Out::Frame(handlers::pnl_single(
+                &state.broker,
+                *req_id,
+                *con_id,
+            )));
+        }
+    }
+}
+
+pub(crate) fn set_quote(shared: &Shared, con_id: i32, quote: Quote) {
+    let mut state = shared.lock();
+    let outbound = state.broker.set_quote(con_id, quote);
+    deliver(&state, outbound);
+    if let Some(instrument) = state.broker.instrument(con_id).cloned() {
+        for session in state.sessions.values() {
+            for (req_id, (quoted, delayed)) in &session.subscriptions.quotes {
+                if *quoted == con_id {
+                    for frame in handlers::quote_ticks(&instrument, *req_id, *delayed) {
+                        let _ = session.tx.send(Out::Frame(frame));
+                    }
+                }
+            }
+        }
+    }
+    push_updates(&state);
+}
+
+pub(crate) fn run_auction(shared: &Shared, auction: Auction) {
+    let mut state = shared.lock();
+    let outbound = state.broker.auction(auction);
+    deliver(&state, outbound);
+    push_updates(&state);
+}
+
+fn decode<M: Message + Default>(payload: &[u8]) -> M {
+    M::decode(payload).unwrap_or_default()
+}
+
+fn req_id(payload: &[u8]) -> i32 {
+    decode::<proto::RequestId>(payload).req_id.unwrap_or(0)
+}
+
+/// Handles one request; returns `false` to close the connection.
+fn handle(
+    shared: &Arc<Shared>,
+    session_id: u64,
+    client_id: i32,
+    id: i32,
+    payload: Vec<u8>,
+) -> bool {
+    let kind = RequestKind::of(id);
+    let mut state = shared.lock();
+    state.recorded.push(RecordedRequest {
+        session: session_id,
+        client_id,
+        kind,
+        name: wire::request_name(id),
+        payload: payload.clone(),
+    });
+    let Some(tx) = state.sessions.get(&session_id).map(|s| s.tx.clone()) else {
+        return false;
+    };
+    let delay = match take_fault(&mut state, kind) {
+        Some(TwsFault::DropConnection { .. }) => {
+            let _ = tx.send(Out::Close);
+            return false;
+        }
+        Some(TwsFault::NoReply { .. }) => return true,
+        Some(TwsFault::Error { code, message, .. }) => {
+            let target = match kind {
+                RequestKind::PlaceOrder | RequestKind::CancelOrder => {
+                    decode::<proto::PlaceOrderRequest>(&payload)
+                        .order_id
+                        .unwrap_or(-1)
+                }
+                RequestKind::CurrentTime | RequestKind::Ids | RequestKind::Positions => -1,
+                _ => req_id(&payload),
+            };
+            let _ = tx.send(Out::Frame(error_frame(target, code, &message)));
+            return true;
+        }
+        Some(TwsFault::Delay { delay, .. }) => Some(delay),
+        _ => None,
+    };
+    let frames = answer(&mut state, session_id, client_id, id, &payload);
+    drop(state);
+    match delay {
+        None => {
+            for frame in frames {
+                let _ = tx.send(Out::Frame(frame));
+            }
+        }
+        Some(delay) => {
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                for frame in frames {
+                    let _ = tx.send(Out::Frame(frame));
+                }
+            });
+        }
+    }
+    true
+}
+
+/// The frames answering one request (order events for other connections are delivered
+/// directly).
+fn answer(
+    state: &mut State,
+    session_id: u64,
+    client_id: i32,
+    id: i32,
+    payload: &[u8],
+) -> Vec<Vec<u8>> {
+    let (secs, millis) = now();
+    match id {
+        request::CURRENT_TIME => vec![frame(
+            reply::CURRENT_TIME,
+            &proto::encode(&proto::CurrentTime {
+                current_time: Some(secs),
+            }),
+        )],
+        request::CURRENT_TIME_MILLIS => vec![frame(
+            reply::CURRENT_TIME_MILLIS,
+            &proto::encode(&proto::CurrentTimeInMillis {
+                current_time_in_millis: Some(millis),
+            }),
+        )],
+        request::MANAGED_ACCOUNTS => vec![frame(
+            reply::MANAGED_ACCOUNTS,
+            &proto::encode(&proto::ManagedAccounts {
+                accounts_list: Some(state.broker.account.id.clone()),
+            }),
+        )],
+        request::IDS => vec![frame(
+            reply::NEXT_VALID_ID,
+            &proto::encode(&proto::NextValidId {
+                order_id: Some(state.broker.next_order_id),
+            }),
+        )],
+        request::CONTRACT_DATA => {
+            let request: proto::ContractDataRequest = decode(payload);
+            handlers::contract_details(
+                &state.broker,
+                request.req_id.unwrap_or(0),
+                &request.contract.unwrap_or_default(),
+            )
+        }
+        request::MARKET_DATA_TYPE => {
+            let request: proto::MarketDataTypeRequest = decode(payload);
+            if let Some(session) = state.sessions.get_mut(&session_id) {
+                session.market_data_type = request.market_data_type.unwrap_or(1);
+            }
+            Vec::new()
+        }
+        request::MARKET_DATA => {
+            let request: proto::MarketDataRequest = decode(payload);
+            let market_data_type = state
+                .sessions
+                .get(&session_id)
+                .map_or(1, |s| s.market_data_type);
+            match handlers::market_data(&state.broker, &request, market_data_type) {
+                QuoteAnswer::Refused(frames) => frames,
+                QuoteAnswer::Ticks {
+                    frames,
+                    con_id,
+                    delayed,
+                } => {
+                    if request.snapshot != Some(true)
+                        && let Some(session) = state.sessions.get_mut(&session_id)
+                    {
+                        session
+                            .subscriptions
+                            .quotes
+                            .insert(request.req_id.unwrap_or(0), (con_id, delayed));
+                    }
+                    frames
+                }
+            }
+        }
+        request::CANCEL_MARKET_DATA => {
+            if let Some(session) = state.sessions.get_mut(&session_id) {
+                session.subscriptions.quotes.remove(&req_id(payload));
+            }
+            Vec::new()
+        }
+        request::HISTORICAL_DATA => handlers::historical(&state.broker, &decode(payload), secs),
+        request::ACCOUNT_SUMMARY => {
+            let request: proto::AccountSummaryRequest = decode(payload);
+            handlers::account_summary(
+                &state.broker,
+                request.req_id.unwrap_or(0),
+                request.tags.as_deref().unwrap_or(""),
+            )
+        }
+        request::POSITIONS => {
+            if let Some(session) = state.sessions.get_mut(&session_id) {
+                session.subscriptions.positions = true;
+            }
+            handlers::positions(&state.broker)
+        }
+        request::CANCEL_POSITIONS => {
+            if let Some(session) = state.sessions.get_mut(&session_id) {
+                session.subscriptions.positions = false;
+            }
+            Vec::new()
+        }
+        request::PNL | request::PNL_SINGLE => {
+            let request: proto::PnLRequest = decode(payload);
+            let req = request.req_id.unwrap_or(0);
+            if request.account.as_deref() != Some(state.broker.account.id.as_str()) {
+                return vec![error_frame(
+                    req,
+                    321,
+                    "Error validating request.-'bP' : cause - Invalid account.",
+                )];
+            }
+            let frame = if id == request::PNL {
+                if let Some(session) = state.sessions.get_mut(&session_id) {
+                    session.subscriptions.pnl.push(req);
+                }
+                handlers::pnl(&state.broker, req)
+            } else {
+                let con_id = request.con_id.unwrap_or(0);
+                if state.broker.instrument(con_id).is_none() {
+                    return vec![error_frame(
+                        req,
+                        321,
+                        "Error validating request.-'bQ' : cause - Invalid contract id.",
+                    )];
+                }
+                if let Some(session) = state.sessions.get_mut(&session_id) {
+                    session.subscriptions.pnl_single.insert(req, con_id);
+                }
+                handlers::pnl_single(&state.broker, req, con_id)
+            };
+            vec![frame]
+        }
+        request::CANCEL_PNL | request::CANCEL_PNL_SINGLE => {
+            let req = req_id(payload);
+            if let Some(session) = state.sessions.get_mut(&session_id) {
+                session.subscriptions.pnl.retain(|r| *r != req);
+                session.subscriptions.pnl_single.remove(&req);
+            }
+            Vec::new()
+        }
+        request::PLACE_ORDER => {
+            let request: proto::PlaceOrderRequest = decode(payload);
+            let order_id = request.order_id.unwrap_or(0);
+            let outbound = state.broker.place(
+                client_id,
+                order_id,
+                &request.contract.unwrap_or_default(),
+                request.order.unwrap_or_default(),
+            );
+            deliver(state, outbound);
+            push_updates(state);
+            Vec::new()
+        }
+        request::CANCEL_ORDER => {
+            let request: proto::CancelOrderRequest = decode(payload);
+            let outbound = state
+                .broker
+                .cancel(client_id, request.order_id.unwrap_or(0));
+            deliver(state, outbound);
+            Vec::new()
+        }
+        request::GLOBAL_CANCEL => {
+            let outbound = state.broker.global_cancel();
+            deliver(state, outbound);
+            Vec::new()
+        }
+        request::OPEN_ORDERS | request::ALL_OPEN_ORDERS => {
+            let only = (id == request::OPEN_ORDERS).then_some(client_id);
+            let mut frames = state.broker.open_order_frames(only);
+            frames.push(frame(reply::OPEN_ORDER_END, &[]));
+            frames
+        }
+        request::COMPLETED_ORDERS => {
+            let mut frames = state.broker.completed_order_frames();
+            frames.push(frame(reply::COMPLETED_ORDERS_END, &[]));
+            frames
+        }
+        request::EXECUTIONS => {
+            let req = req_id(payload);
+            let broker = &state.broker;
+            let mut frames: Vec<Vec<u8>> = broker
+                .executions
+                .iter()
+                .flat_map(|record| {
+                    [
+                        broker.execution_frame(req, record),
+                        broker.commission_frame(record),
+                    ]
+                })
+                .collect();
+            frames.push(frame(
+                reply::EXECUTION_DATA_END,
+                &proto::encode(&proto::RequestId { req_id: Some(req) }),
+            ));
+            frames
+        }
+        // Cancels of one-shot requests, and requests the fake does not model: nothing to say.
+        _ => Vec::new(),
+    }
+}
