@@ -14,6 +14,12 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+mod frames;
+mod kinds;
+mod working;
+
+use kinds::{Kind, parse_kind};
+
 use super::account::{AccountState, commission, margin_of};
 use super::market::{Instrument, Quote};
 use super::proto;
@@ -26,26 +32,6 @@ pub struct Outbound {
     pub client_id: i32,
     /// The encoded frame.
     pub frame: Vec<u8>,
-}
-
-/// How an order works.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
-    Market,
-    Limit(Decimal),
-    Stop(Decimal),
-    StopLimit {
-        stop: Decimal,
-        limit: Decimal,
-    },
-    Trail {
-        amount: Option<Decimal>,
-        percent: Option<Decimal>,
-        stop: Option<Decimal>,
-        limit_offset: Option<Decimal>,
-    },
-    AtClose(Option<Decimal>),
-    AtOpen(Option<Decimal>),
 }
 
 /// Which auction [`Broker::auction`] runs.
@@ -102,7 +88,7 @@ impl FakeOrder {
         !matches!(self.status.as_str(), "Filled" | "Cancelled" | "Inactive")
     }
 
-    fn remaining(&self) -> Decimal {
+    pub(super) fn remaining(&self) -> Decimal {
         self.quantity - self.filled
     }
 }
@@ -155,21 +141,21 @@ pub struct Broker {
     next_exec: u64,
 }
 
-fn f64_of(value: Decimal) -> Option<f64> {
+pub(crate) fn f64_of(value: Decimal) -> Option<f64> {
     value.to_f64()
 }
 
-fn text(value: Decimal) -> Option<String> {
+pub(crate) fn text(value: Decimal) -> Option<String> {
     Some(value.normalize().to_string())
 }
 
-fn decimal(value: Option<f64>) -> Option<Decimal> {
+pub(crate) fn decimal(value: Option<f64>) -> Option<Decimal> {
     value
         .filter(|v| v.is_finite() && *v != f64::MAX)
         .and_then(|v| v.to_string().parse().ok())
 }
 
-fn now_text() -> String {
+pub(super) fn now_text() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -246,53 +232,7 @@ impl Broker {
             .unwrap_or_default()
     }
 
-    fn echo(&self, order: &FakeOrder) -> proto::Order {
-        let mut echoed = order.order.clone();
-        echoed.client_id = Some(order.client_id);
-        echoed.order_id = Some(order.id);
-        echoed.perm_id = Some(order.perm_id);
-        echoed.account = Some(self.account.id.clone());
-        echoed
-    }
-
-    fn open_order_frame(&self, order: &FakeOrder) -> Vec<u8> {
-        frame(
-            reply::OPEN_ORDER,
-            &proto::encode(&proto::OpenOrder {
-                order_id: Some(order.id),
-                contract: Some(self.contract_of(order.con_id)),
-                order: Some(self.echo(order)),
-                order_state: Some(proto::OrderState {
-                    status: Some(order.status.clone()),
-                    ..proto::OrderState::default()
-                }),
-            }),
-        )
-    }
-
-    fn status_frame(&self, order: &FakeOrder) -> Vec<u8> {
-        frame(
-            reply::ORDER_STATUS,
-            &proto::encode(&proto::OrderStatus {
-                order_id: Some(order.id),
-                status: Some(order.status.clone()),
-                filled: text(order.filled),
-                remaining: text(if order.is_open() {
-                    order.remaining()
-                } else {
-                    Decimal::ZERO
-                }),
-                avg_fill_price: f64_of(order.avg_fill_price),
-                perm_id: Some(order.perm_id),
-                parent_id: Some(order.parent_id),
-                last_fill_price: f64_of(order.last_fill_price),
-                client_id: Some(order.client_id),
-                why_held: None,
-            }),
-        )
-    }
-
-    fn to_client(&self, order: &FakeOrder, frames: Vec<Vec<u8>>) -> Vec<Outbound> {
+    pub(super) fn to_client(&self, order: &FakeOrder, frames: Vec<Vec<u8>>) -> Vec<Outbound> {
         frames
             .into_iter()
             .map(|frame| Outbound {
@@ -464,7 +404,7 @@ impl Broker {
     }
 
     /// Sets `PreSubmitted` (held, waiting for a parent or an auction) or `Submitted`.
-    fn refresh_status(&mut self, id: i32) {
+    pub(super) fn refresh_status(&mut self, id: i32) {
         let parent_filled = self
             .orders
             .get(&id)
@@ -616,7 +556,7 @@ impl Broker {
             .collect()
     }
 
-    fn finish(&mut self, id: i32, status: &str) -> Vec<Outbound> {
+    pub(super) fn finish(&mut self, id: i32, status: &str) -> Vec<Outbound> {
         let Some(order) = self.orders.get_mut(&id) else {
             return Vec::new();
         };
@@ -637,378 +577,4 @@ impl Broker {
         }
         self.evaluate_all()
     }
-
-    /// Runs an auction: on-close or on-open orders execute at the last price (limit orders
-    /// only when marketable; the others are cancelled).
-    pub fn auction(&mut self, auction: Auction) -> Vec<Outbound> {
-        let ids: Vec<i32> = self
-            .orders
-            .values()
-            .filter(|o| o.is_open() && o.transmitted)
-            .filter(|o| {
-                matches!(
-                    (auction, o.kind),
-                    (Auction::Close, Kind::AtClose(_)) | (Auction::Open, Kind::AtOpen(_))
-                )
-            })
-            .map(|o| o.id)
-            .collect();
-        let mut out = Vec::new();
-        for id in ids {
-            let Some(order) = self.orders.get(&id).cloned() else {
-                continue;
-            };
-            let Some(last) = self.instrument(order.con_id).map(|i| i.quote.last) else {
-                continue;
-            };
-            let limit = match order.kind {
-                Kind::AtClose(limit) | Kind::AtOpen(limit) => limit,
-                _ => None,
-            };
-            let marketable = limit.is_none_or(|l| if order.buy { last <= l } else { last >= l });
-            if marketable {
-                out.extend(self.fill(id, order.remaining(), last));
-            } else {
-                out.extend(self.finish(id, "Cancelled"));
-            }
-        }
-        out
-    }
-
-    /// Works every live order against the current quotes until nothing more happens.
-    fn evaluate_all(&mut self) -> Vec<Outbound> {
-        let mut out = Vec::new();
-        for _ in 0..16 {
-            let ids: Vec<i32> = self
-                .orders
-                .values()
-                .filter(|o| o.is_open())
-                .map(|o| o.id)
-                .collect();
-            let before = out.len();
-            for id in ids {
-                self.refresh_status(id);
-                out.extend(self.evaluate(id));
-            }
-            if out.len() == before {
-                break;
-            }
-        }
-        out
-    }
-
-    fn evaluate(&mut self, id: i32) -> Vec<Outbound> {
-        let Some(order) = self.orders.get(&id).cloned() else {
-            return Vec::new();
-        };
-        if order.status != "Submitted" {
-            return Vec::new();
-        }
-        let Some(quote) = self.instrument(order.con_id).map(|i| i.quote) else {
-            return Vec::new();
-        };
-        let touch = if order.buy { quote.ask } else { quote.bid };
-        let size = if order.buy {
-            quote.ask_size
-        } else {
-            quote.bid_size
-        };
-        let crosses_stop = |stop: Decimal| {
-            if order.buy {
-                quote.last >= stop
-            } else {
-                quote.last <= stop
-            }
-        };
-        let limit_fill = |limit: Decimal| {
-            let marketable = if order.buy {
-                touch <= limit
-            } else {
-                touch >= limit
-            };
-            let quantity = if size.is_zero() {
-                order.remaining()
-            } else {
-                order.remaining().min(size)
-            };
-            marketable.then_some((quantity, touch))
-        };
-        let decision = match order.kind {
-            Kind::Market => Some((order.remaining(), touch)),
-            Kind::Limit(limit) => limit_fill(limit),
-            Kind::Stop(stop) if order.triggered || crosses_stop(stop) => {
-                self.mark_triggered(id);
-                Some((order.remaining(), touch))
-            }
-            Kind::StopLimit { stop, limit } if order.triggered || crosses_stop(stop) => {
-                self.mark_triggered(id);
-                limit_fill(limit)
-            }
-            Kind::Trail {
-                amount,
-                percent,
-                stop,
-                limit_offset,
-            } => {
-                let extreme = match order.extreme {
-                    Some(e) if order.buy => e.min(quote.last),
-                    Some(e) => e.max(quote.last),
-                    None => quote.last,
-                };
-                let distance = amount.unwrap_or_else(|| {
-                    extreme * percent.unwrap_or_default() / Decimal::ONE_HUNDRED
-                });
-                let trailed = if order.buy {
-                    extreme + distance
-                } else {
-                    extreme - distance
-                };
-                let stop = match stop {
-                    Some(s) if order.buy => s.min(trailed),
-                    Some(s) => s.max(trailed),
-                    None => trailed,
-                };
-                if let Some(o) = self.orders.get_mut(&id) {
-                    o.extreme = Some(extreme);
-                    if let Kind::Trail { stop: current, .. } = &mut o.kind {
-                        *current = Some(stop);
-                    }
-                }
-                if order.triggered || crosses_stop(stop) {
-                    self.mark_triggered(id);
-                    match limit_offset {
-                        Some(offset) => limit_fill(if order.buy {
-                            stop + offset
-                        } else {
-                            stop - offset
-                        }),
-                        None => Some((order.remaining(), touch)),
-                    }
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        };
-        match decision {
-            Some((quantity, price)) if quantity > Decimal::ZERO && price > Decimal::ZERO => {
-                self.fill(id, quantity, price)
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn mark_triggered(&mut self, id: i32) {
-        if let Some(order) = self.orders.get_mut(&id) {
-            order.triggered = true;
-        }
-    }
-
-    /// Executes `quantity` of order `id` at `price`: books it, reports it, and applies
-    /// bracket and OCA rules.
-    fn fill(&mut self, id: i32, quantity: Decimal, price: Decimal) -> Vec<Outbound> {
-        let Some(order) = self.orders.get(&id).cloned() else {
-            return Vec::new();
-        };
-        let Some(instrument) = self.instrument(order.con_id).cloned() else {
-            return Vec::new();
-        };
-        let signed = if order.buy { quantity } else { -quantity };
-        let fee = commission(&instrument, quantity);
-        let realized = self.account.apply_fill(&instrument, signed, price, fee);
-        let filled = order.filled + quantity;
-        let average = (order.avg_fill_price * order.filled + price * quantity) / filled;
-        let exec_id = format!("0000e0d5.{:08x}.01.01", self.next_exec);
-        self.next_exec += 1;
-        let time = now_text();
-        let done = filled >= order.quantity;
-        let updated = {
-            let Some(o) = self.orders.get_mut(&id) else {
-                return Vec::new();
-            };
-            o.filled = filled;
-            o.avg_fill_price = average.round_dp(8);
-            o.last_fill_price = price;
-            if done {
-                o.status = "Filled".into();
-                o.completed_time = Some(time.clone());
-            }
-            o.clone()
-        };
-        let record = ExecutionRecord {
-            exec_id: exec_id.clone(),
-            order_id: id,
-            client_id: order.client_id,
-            perm_id: order.perm_id,
-            con_id: order.con_id,
-            buy: order.buy,
-            shares: quantity,
-            price,
-            cum_qty: filled,
-            avg_price: updated.avg_fill_price,
-            commission: fee,
-            realized,
-            time,
-        };
-        let frames = vec![
-            self.status_frame(&updated),
-            self.execution_frame(-1, &record),
-            self.commission_frame(&record),
-        ];
-        self.executions.push(record);
-        let mut out = self.to_client(&updated, frames);
-        if done && updated.parent_id != 0 {
-            // A filled bracket leg cancels the other legs.
-            let siblings: Vec<i32> = self
-                .orders
-                .values()
-                .filter(|o| o.parent_id == updated.parent_id && o.id != id && o.is_open())
-                .map(|o| o.id)
-                .collect();
-            for sibling in siblings {
-                out.extend(self.finish(sibling, "Cancelled"));
-            }
-        }
-        if !updated.oca_group.is_empty() {
-            let others: Vec<i32> = self
-                .orders
-                .values()
-                .filter(|o| o.oca_group == updated.oca_group && o.id != id && o.is_open())
-                .map(|o| o.id)
-                .collect();
-            for other in others {
-                if updated.oca_type == 1 || updated.oca_type == 0 {
-                    out.extend(self.finish(other, "Cancelled"));
-                } else if let Some(o) = self.orders.get_mut(&other) {
-                    o.quantity = (o.quantity - quantity).max(o.filled);
-                    if o.remaining() <= Decimal::ZERO {
-                        out.extend(self.finish(other, "Cancelled"));
-                    }
-                }
-            }
-        }
-        out
-    }
-
-    pub(crate) fn execution_frame(&self, req_id: i32, record: &ExecutionRecord) -> Vec<u8> {
-        frame(
-            reply::EXECUTION_DATA,
-            &proto::encode(&proto::ExecutionDetails {
-                req_id: Some(req_id),
-                contract: Some(self.contract_of(record.con_id)),
-                execution: Some(proto::Execution {
-                    order_id: Some(record.order_id),
-                    exec_id: Some(record.exec_id.clone()),
-                    time: Some(record.time.clone()),
-                    acct_number: Some(self.account.id.clone()),
-                    exchange: Some(
-                        self.instrument(record.con_id)
-                            .map_or_else(String::new, |i| i.primary_exchange.clone()),
-                    ),
-                    side: Some(if record.buy { "BOT" } else { "SLD" }.into()),
-                    shares: text(record.shares),
-                    price: f64_of(record.price),
-                    perm_id: Some(record.perm_id),
-                    client_id: Some(record.client_id),
-                    cum_qty: text(record.cum_qty),
-                    avg_price: f64_of(record.avg_price),
-                }),
-            }),
-        )
-    }
-
-    pub(crate) fn commission_frame(&self, record: &ExecutionRecord) -> Vec<u8> {
-        frame(
-            reply::COMMISSION_REPORT,
-            &proto::encode(&proto::CommissionAndFeesReport {
-                exec_id: Some(record.exec_id.clone()),
-                commission_and_fees: f64_of(record.commission),
-                currency: Some("USD".into()),
-                realized_pnl: (!record.realized.is_zero())
-                    .then(|| f64_of(record.realized))
-                    .flatten(),
-            }),
-        )
-    }
-
-    /// `OpenOrder` + `OrderStatus` for each live order (of `client_id`, or of everyone).
-    pub fn open_order_frames(&self, client_id: Option<i32>) -> Vec<Vec<u8>> {
-        self.orders
-            .values()
-            .filter(|o| o.is_open() && client_id.is_none_or(|c| c == o.client_id))
-            .flat_map(|o| [self.open_order_frame(o), self.status_frame(o)])
-            .collect()
-    }
-
-    /// `CompletedOrder` for each finished order.
-    pub fn completed_order_frames(&self) -> Vec<Vec<u8>> {
-        self.orders
-            .values()
-            .filter(|o| !o.is_open())
-            .map(|o| {
-                let mut echoed = self.echo(o);
-                echoed.order_id = Some(o.id);
-                frame(
-                    reply::COMPLETED_ORDER,
-                    &proto::encode(&proto::CompletedOrder {
-                        contract: Some(self.contract_of(o.con_id)),
-                        order: Some(echoed),
-                        order_state: Some(proto::OrderState {
-                            status: Some(o.status.clone()),
-                            completed_time: o.completed_time.clone(),
-                            completed_status: Some(o.status.clone()),
-                            ..proto::OrderState::default()
-                        }),
-                    }),
-                )
-            })
-            .collect()
-    }
-}
-
-fn parse_kind(order: &proto::Order) -> Result<Kind, String> {
-    let limit = decimal(order.lmt_price).filter(|p| *p > Decimal::ZERO);
-    let aux = decimal(order.aux_price).filter(|p| *p > Decimal::ZERO);
-    let on_open = order.tif.as_deref() == Some("OPG");
-    let order_type = order.order_type.as_deref().unwrap_or("");
-    let need = |value: Option<Decimal>, what: &str| {
-        value.ok_or_else(|| format!("{order_type} order needs a {what}"))
-    };
-    Ok(match order_type {
-        "MKT" if on_open => Kind::AtOpen(None),
-        "LMT" if on_open => Kind::AtOpen(Some(need(limit, "limit price")?)),
-        "MKT" => Kind::Market,
-        "LMT" => Kind::Limit(need(limit, "limit price")?),
-        "STP" => Kind::Stop(need(aux, "stop price")?),
-        "STP LMT" => Kind::StopLimit {
-            stop: need(aux, "stop price")?,
-            limit: need(limit, "limit price")?,
-        },
-        "TRAIL" | "TRAIL LIMIT" => {
-            let percent = decimal(order.trailing_percent).filter(|p| *p > Decimal::ZERO);
-            if aux.is_none() && percent.is_none() {
-                return Err(format!(
-                    "{order_type} order needs a trailing amount or percent"
-                ));
-            }
-            let limit_offset = if order_type == "TRAIL LIMIT" {
-                Some(need(decimal(order.lmt_price_offset), "limit price offset")?)
-            } else {
-                None
-            };
-            Kind::Trail {
-                amount: aux,
-                percent: if aux.is_some() { None } else { percent },
-                stop: decimal(order.trail_stop_price).filter(|p| *p > Decimal::ZERO),
-                limit_offset,
-            }
-        }
-        "MOC" => Kind::AtClose(None),
-        "LOC" => Kind::AtClose(Some(need(limit, "limit price")?)),
-        other => {
-            return Err(format!(
-                "order type {other:?} is not supported by the fake gateway"
-            ));
-        }
-    })
 }
