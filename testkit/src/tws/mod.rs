@@ -181,6 +181,12 @@ pub enum TwsFault {
         /// Which requests.
         request: RequestKind,
     },
+    /// Serve a request of a kind (an order is placed and works), then close the connection
+    /// before any reply reaches this client: the order's outcome is unknown to it.
+    ServeThenDrop {
+        /// Which requests.
+        request: RequestKind,
+    },
 }
 
 #[derive(Debug, Clone)]

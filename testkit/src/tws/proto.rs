@@ -396,6 +396,9 @@ pub struct Order {
     pub transmit: Option<bool>,
     #[prost(double, optional, tag = "99")]
     pub lmt_price_offset: Option<f64>,
+    /// Completed orders: the quantity filled (`total_quantity` is then what was left).
+    #[prost(string, optional, tag = "115")]
+    pub filled_quantity: Option<String>,
 }
 
 #[derive(Clone, PartialEq, Message)]

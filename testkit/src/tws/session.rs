@@ -52,7 +52,8 @@ fn take_fault(state: &mut State, kind: RequestKind) -> Option<TwsFault> {
             TwsFault::Error { request, .. }
             | TwsFault::Delay { request, .. }
             | TwsFault::NoReply { request }
-            | TwsFault::DropConnection { request } => *request == kind,
+            | TwsFault::DropConnection { request }
+            | TwsFault::ServeThenDrop { request } => *request == kind,
             TwsFault::ClientIdInUse(_) => false,
         }
     })?;
@@ -292,7 +293,16 @@ fn handle(
     };
     let delay = match take_fault(&mut state, kind) {
         Some(TwsFault::DropConnection { .. }) => {
+            // Unregistered first, so a quick reconnect with the same client id is not
+            // refused as a duplicate.
+            state.sessions.remove(&session_id);
             let _ = tx.send(Out::Close);
+            return false;
+        }
+        Some(TwsFault::ServeThenDrop { .. }) => {
+            state.sessions.remove(&session_id);
+            let _ = tx.send(Out::Close);
+            let _ = answer(&mut state, session_id, client_id, id, &payload);
             return false;
         }
         Some(TwsFault::NoReply { .. }) => return true,
@@ -312,17 +322,27 @@ fn handle(
         Some(TwsFault::Delay { delay, .. }) => Some(delay),
         _ => None,
     };
-    let frames = answer(&mut state, session_id, client_id, id, &payload);
-    drop(state);
     match delay {
         None => {
+            let frames = answer(&mut state, session_id, client_id, id, &payload);
+            drop(state);
             for frame in frames {
                 let _ = tx.send(Out::Frame(frame));
             }
         }
         Some(delay) => {
+            // The request is served late, as a slow gateway would (orders included).
+            drop(state);
+            let shared = Arc::clone(shared);
             tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
+                let frames = {
+                    let mut state = shared.lock();
+                    if !state.sessions.contains_key(&session_id) {
+                        return;
+                    }
+                    answer(&mut state, session_id, client_id, id, &payload)
+                };
                 for frame in frames {
                     let _ = tx.send(Out::Frame(frame));
                 }

@@ -101,8 +101,10 @@ impl Broker {
             .values()
             .filter(|o| !o.is_open())
             .map(|o| {
+                // Real TWS reports a completed order's unfilled rest as its quantity.
                 let mut echoed = self.echo(o);
-                echoed.order_id = Some(o.id);
+                echoed.total_quantity = text(o.remaining());
+                echoed.filled_quantity = text(o.filled);
                 frame(
                     reply::COMPLETED_ORDER,
                     &proto::encode(&proto::CompletedOrder {

@@ -139,6 +139,9 @@ pub struct Broker {
     pub next_order_id: i32,
     next_perm_id: i64,
     next_exec: u64,
+    /// Displayed size already taken at each instrument's current quote: (bid, ask). A new
+    /// quote shows fresh size.
+    taken: BTreeMap<i32, (Decimal, Decimal)>,
 }
 
 pub(crate) fn f64_of(value: Decimal) -> Option<f64> {
@@ -210,6 +213,7 @@ impl Broker {
             next_order_id: 1,
             next_perm_id: 1_882_000_001,
             next_exec: 1,
+            taken: BTreeMap::new(),
         }
     }
 
@@ -278,6 +282,18 @@ impl Broker {
         {
             return reject(103, format!("Duplicate order id {order_id}"));
         }
+        let parent_id = order.parent_id.unwrap_or(0);
+        if parent_id != 0
+            && !self
+                .orders
+                .get(&parent_id)
+                .is_some_and(|parent| parent.is_open() && parent.client_id == client_id)
+        {
+            return reject(
+                201,
+                format!("Order rejected - reason:parent order {parent_id} is not working"),
+            );
+        }
         let buy = match order.action.as_deref() {
             Some("BUY") => true,
             Some("SELL" | "SSHORT" | "SLONG") => false,
@@ -340,7 +356,6 @@ impl Broker {
             None => (self.allocate_perm_id(), Decimal::ZERO, Decimal::ZERO),
         };
         let transmit = order.transmit == Some(true);
-        let parent_id = order.parent_id.unwrap_or(0);
         let mut record = FakeOrder {
             id: order_id,
             client_id,
@@ -574,6 +589,7 @@ impl Broker {
     pub fn set_quote(&mut self, con_id: i32, quote: Quote) -> Vec<Outbound> {
         if let Some(instrument) = self.instruments.iter_mut().find(|i| i.con_id == con_id) {
             instrument.quote = quote;
+            self.taken.remove(&con_id);
         }
         self.evaluate_all()
     }

@@ -78,10 +78,12 @@ impl Broker {
             return Vec::new();
         };
         let touch = if order.buy { quote.ask } else { quote.bid };
+        // Limit orders take what is displayed and not yet taken (no size shown: unlimited).
+        let (taken_bid, taken_ask) = self.taken.get(&order.con_id).copied().unwrap_or_default();
         let size = if order.buy {
-            quote.ask_size
+            (!quote.ask_size.is_zero()).then(|| (quote.ask_size - taken_ask).max(Decimal::ZERO))
         } else {
-            quote.bid_size
+            (!quote.bid_size.is_zero()).then(|| (quote.bid_size - taken_bid).max(Decimal::ZERO))
         };
         let crosses_stop = |stop: Decimal| {
             if order.buy {
@@ -96,11 +98,7 @@ impl Broker {
             } else {
                 touch >= limit
             };
-            let quantity = if size.is_zero() {
-                order.remaining()
-            } else {
-                order.remaining().min(size)
-            };
+            let quantity = size.map_or(order.remaining(), |size| order.remaining().min(size));
             marketable.then_some((quantity, touch))
         };
         let decision = match order.kind {
@@ -184,6 +182,12 @@ impl Broker {
             return Vec::new();
         };
         let signed = if order.buy { quantity } else { -quantity };
+        let taken = self.taken.entry(order.con_id).or_default();
+        if order.buy {
+            taken.1 += quantity;
+        } else {
+            taken.0 += quantity;
+        }
         let fee = commission(&instrument, quantity);
         let realized = self.account.apply_fill(&instrument, signed, price, fee);
         let filled = order.filled + quantity;
