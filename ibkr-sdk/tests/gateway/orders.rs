@@ -18,7 +18,7 @@ fn aapl() -> ContractSpec {
 
 /// The order the fake received for `id`.
 fn received(fake: &testkit::tws::FakeTws, id: OrderId) -> testkit::tws::proto::Order {
-    fake.with_broker(|broker| broker.orders[&id.0].order.clone())
+    fake.with_broker(|broker| broker.order(1, id.0).unwrap().order.clone())
 }
 
 #[tokio::test]

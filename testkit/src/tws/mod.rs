@@ -226,8 +226,19 @@ pub(crate) struct State {
     farm_notices: bool,
     sessions: HashMap<u64, SessionState>,
     next_session: u64,
+    record: bool,
     recorded: Vec<RecordedRequest>,
+    counts: HashMap<RequestKind, usize>,
     faults: Vec<FaultRule>,
+}
+
+impl State {
+    fn record(&mut self, request: RecordedRequest) {
+        *self.counts.entry(request.kind).or_default() += 1;
+        if self.record {
+            self.recorded.push(request);
+        }
+    }
 }
 
 pub(crate) struct Shared {
@@ -251,6 +262,7 @@ pub struct FakeTwsBuilder {
     next_order_id: i32,
     port: u16,
     farm_notices: bool,
+    record_requests: bool,
 }
 
 impl Default for FakeTwsBuilder {
@@ -263,6 +275,7 @@ impl Default for FakeTwsBuilder {
             next_order_id: 1,
             port: 0,
             farm_notices: true,
+            record_requests: true,
         }
     }
 }
@@ -311,6 +324,13 @@ impl FakeTwsBuilder {
         self
     }
 
+    /// Whether to keep every request for [`FakeTws::requests`] (default on; a long-running
+    /// fake turns it off so memory stays flat).
+    pub fn record_requests(mut self, on: bool) -> Self {
+        self.record_requests = on;
+        self
+    }
+
     /// Starts listening.
     ///
     /// # Errors
@@ -327,7 +347,9 @@ impl FakeTwsBuilder {
                 farm_notices: self.farm_notices,
                 sessions: HashMap::new(),
                 next_session: 1,
+                record: self.record_requests,
                 recorded: Vec::new(),
+                counts: HashMap::new(),
                 faults: Vec::new(),
             }),
         });
@@ -400,12 +422,7 @@ impl FakeTws {
 
     /// How many requests of a kind were received.
     pub fn count(&self, kind: RequestKind) -> usize {
-        self.shared
-            .lock()
-            .recorded
-            .iter()
-            .filter(|r| r.kind == kind)
-            .count()
+        self.shared.lock().counts.get(&kind).copied().unwrap_or(0)
     }
 
     /// Injects a fault for every matching request from now on.

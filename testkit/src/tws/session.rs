@@ -108,7 +108,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Rece
         let mut state = shared.lock();
         let session_id = state.next_session;
         state.next_session += 1;
-        state.recorded.push(RecordedRequest {
+        state.record(RecordedRequest {
             session: session_id,
             client_id,
             kind: RequestKind::StartApi,
@@ -281,7 +281,7 @@ fn handle(
 ) -> bool {
     let kind = RequestKind::of(id);
     let mut state = shared.lock();
-    state.recorded.push(RecordedRequest {
+    state.record(RecordedRequest {
         session: session_id,
         client_id,
         kind,

@@ -9,7 +9,7 @@
 //! their parent filled, and a filled child cancels its siblings. Orders of one OCA group
 //! cancel (type 1) or reduce (types 2, 3) each other.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -42,6 +42,9 @@ pub enum Auction {
     /// Closing auction: on-close orders execute.
     Close,
 }
+
+/// Orders are identified per client, as in TWS: `(client id, order id)`.
+pub type OrderKey = (i32, i32);
 
 /// An order the fake knows.
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +91,11 @@ impl FakeOrder {
         !matches!(self.status.as_str(), "Filled" | "Cancelled" | "Inactive")
     }
 
+    /// The order's key in [`Broker::orders`].
+    pub fn key(&self) -> OrderKey {
+        (self.client_id, self.id)
+    }
+
     pub(super) fn remaining(&self) -> Decimal {
         self.quantity - self.filled
     }
@@ -131,8 +139,10 @@ pub struct Broker {
     pub instruments: Vec<Instrument>,
     /// The account.
     pub account: AccountState,
-    /// Orders by id.
-    pub orders: BTreeMap<i32, FakeOrder>,
+    /// Orders by client and id.
+    pub orders: BTreeMap<OrderKey, FakeOrder>,
+    /// The orders still live, so working them does not scan finished ones.
+    live: BTreeSet<OrderKey>,
     /// Executions, oldest first.
     pub executions: Vec<ExecutionRecord>,
     /// Next order id to suggest (`NextValidId`).
@@ -209,12 +219,18 @@ impl Broker {
             instruments,
             account: AccountState::new(account_id, cash),
             orders: BTreeMap::new(),
+            live: BTreeSet::new(),
             executions: Vec::new(),
             next_order_id: 1,
             next_perm_id: 1_882_000_001,
             next_exec: 1,
             taken: BTreeMap::new(),
         }
+    }
+
+    /// Order `order_id` of client `client_id`.
+    pub fn order(&self, client_id: i32, order_id: i32) -> Option<&FakeOrder> {
+        self.orders.get(&(client_id, order_id))
     }
 
     /// The instrument with `con_id`.
@@ -277,8 +293,9 @@ impl Broker {
                 );
             }
         };
-        if let Some(existing) = self.orders.get(&order_id)
-            && (existing.client_id != client_id || !existing.is_open())
+        let key = (client_id, order_id);
+        if let Some(existing) = self.orders.get(&key)
+            && !existing.is_open()
         {
             return reject(103, format!("Duplicate order id {order_id}"));
         }
@@ -286,8 +303,8 @@ impl Broker {
         if parent_id != 0
             && !self
                 .orders
-                .get(&parent_id)
-                .is_some_and(|parent| parent.is_open() && parent.client_id == client_id)
+                .get(&(client_id, parent_id))
+                .is_some_and(FakeOrder::is_open)
         {
             return reject(
                 201,
@@ -348,7 +365,7 @@ impl Broker {
         }
         let previous = self
             .orders
-            .get(&order_id)
+            .get(&key)
             .map(|o| (o.perm_id, o.filled, o.avg_fill_price));
         let modification = previous.is_some();
         let (perm_id, filled, avg_fill_price) = match previous {
@@ -381,28 +398,31 @@ impl Broker {
             record.extreme = Some(instrument.quote.last);
         }
         self.next_order_id = self.next_order_id.max(order_id + 1);
-        self.orders.insert(order_id, record);
+        self.orders.insert(key, record);
+        self.live.insert(key);
         let mut out = Vec::new();
         // A transmitted child releases its held parent and siblings (a bracket goes live
         // when its last leg arrives).
-        let ids: Vec<i32> = if transmit && parent_id != 0 {
+        let keys: Vec<OrderKey> = if transmit && parent_id != 0 {
             self.orders
                 .values()
-                .filter(|o| o.id == parent_id || o.parent_id == parent_id)
-                .map(|o| o.id)
+                .filter(|o| {
+                    o.client_id == client_id && (o.id == parent_id || o.parent_id == parent_id)
+                })
+                .map(FakeOrder::key)
                 .collect()
         } else {
-            vec![order_id]
+            vec![key]
         };
-        for id in &ids {
-            if let Some(o) = self.orders.get_mut(id) {
+        for leg in &keys {
+            if let Some(o) = self.orders.get_mut(leg) {
                 o.transmitted |= transmit;
             }
         }
-        for id in ids {
-            self.refresh_status(id);
-            if let Some(o) = self.orders.get(&id)
-                && (id == order_id || !modification)
+        for leg in keys {
+            self.refresh_status(leg);
+            if let Some(o) = self.orders.get(&leg)
+                && (leg == key || !modification)
             {
                 let frames = vec![self.open_order_frame(o), self.status_frame(o)];
                 out.extend(self.to_client(o, frames));
@@ -419,18 +439,18 @@ impl Broker {
     }
 
     /// Sets `PreSubmitted` (held, waiting for a parent or an auction) or `Submitted`.
-    pub(super) fn refresh_status(&mut self, id: i32) {
+    pub(super) fn refresh_status(&mut self, key: OrderKey) {
         let parent_filled = self
             .orders
-            .get(&id)
+            .get(&key)
             .map(|o| o.parent_id)
             .filter(|p| *p != 0)
             .map(|p| {
                 self.orders
-                    .get(&p)
+                    .get(&(key.0, p))
                     .is_some_and(|parent| parent.status == "Filled")
             });
-        if let Some(order) = self.orders.get_mut(&id) {
+        if let Some(order) = self.orders.get_mut(&key) {
             if !order.is_open() {
                 return;
             }
@@ -522,7 +542,7 @@ impl Broker {
 
     /// Handles `CancelOrder`.
     pub fn cancel(&mut self, client_id: i32, order_id: i32) -> Vec<Outbound> {
-        match self.orders.get(&order_id) {
+        match self.orders.get(&(client_id, order_id)) {
             None => vec![Outbound {
                 client_id,
                 frame: error_frame(
@@ -543,12 +563,12 @@ impl Broker {
                 ),
             }],
             Some(_) => {
-                let mut out = self.finish(order_id, "Cancelled");
-                let children: Vec<i32> = self
+                let mut out = self.finish((client_id, order_id), "Cancelled");
+                let children: Vec<OrderKey> = self
                     .orders
                     .values()
-                    .filter(|o| o.parent_id == order_id && o.is_open())
-                    .map(|o| o.id)
+                    .filter(|o| o.client_id == client_id && o.parent_id == order_id && o.is_open())
+                    .map(FakeOrder::key)
                     .collect();
                 for child in children {
                     out.extend(self.finish(child, "Cancelled"));
@@ -560,27 +580,28 @@ impl Broker {
 
     /// Cancels every live order.
     pub fn global_cancel(&mut self) -> Vec<Outbound> {
-        let ids: Vec<i32> = self
+        let keys: Vec<OrderKey> = self
             .orders
             .values()
             .filter(|o| o.is_open())
-            .map(|o| o.id)
+            .map(FakeOrder::key)
             .collect();
-        ids.into_iter()
-            .flat_map(|id| self.finish(id, "Cancelled"))
+        keys.into_iter()
+            .flat_map(|key| self.finish(key, "Cancelled"))
             .collect()
     }
 
-    pub(super) fn finish(&mut self, id: i32, status: &str) -> Vec<Outbound> {
-        let Some(order) = self.orders.get_mut(&id) else {
+    pub(super) fn finish(&mut self, key: OrderKey, status: &str) -> Vec<Outbound> {
+        let Some(order) = self.orders.get_mut(&key) else {
             return Vec::new();
         };
         order.status = status.into();
         order.completed_time = Some(now_text());
+        self.live.remove(&key);
         let order = order.clone();
         let mut frames = vec![self.status_frame(&order)];
         if status == "Cancelled" {
-            frames.push(error_frame(id, 202, "Order Canceled - reason:"));
+            frames.push(error_frame(key.1, 202, "Order Canceled - reason:"));
         }
         self.to_client(&order, frames)
     }

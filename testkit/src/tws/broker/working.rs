@@ -5,13 +5,13 @@ use rust_decimal::Decimal;
 
 use super::super::account::commission;
 use super::kinds::Kind;
-use super::{Auction, Broker, ExecutionRecord, Outbound, now_text};
+use super::{Auction, Broker, ExecutionRecord, FakeOrder, OrderKey, Outbound, now_text};
 
 impl Broker {
     /// Runs an auction: on-close or on-open orders execute at the last price (limit orders
     /// only when marketable; the others are cancelled).
     pub fn auction(&mut self, auction: Auction) -> Vec<Outbound> {
-        let ids: Vec<i32> = self
+        let ids: Vec<OrderKey> = self
             .orders
             .values()
             .filter(|o| o.is_open() && o.transmitted)
@@ -21,7 +21,7 @@ impl Broker {
                     (Auction::Close, Kind::AtClose(_)) | (Auction::Open, Kind::AtOpen(_))
                 )
             })
-            .map(|o| o.id)
+            .map(FakeOrder::key)
             .collect();
         let mut out = Vec::new();
         for id in ids {
@@ -49,12 +49,7 @@ impl Broker {
     pub(super) fn evaluate_all(&mut self) -> Vec<Outbound> {
         let mut out = Vec::new();
         for _ in 0..16 {
-            let ids: Vec<i32> = self
-                .orders
-                .values()
-                .filter(|o| o.is_open())
-                .map(|o| o.id)
-                .collect();
+            let ids: Vec<OrderKey> = self.live.iter().copied().collect();
             let before = out.len();
             for id in ids {
                 self.refresh_status(id);
@@ -67,7 +62,7 @@ impl Broker {
         out
     }
 
-    fn evaluate(&mut self, id: i32) -> Vec<Outbound> {
+    fn evaluate(&mut self, id: OrderKey) -> Vec<Outbound> {
         let Some(order) = self.orders.get(&id).cloned() else {
             return Vec::new();
         };
@@ -166,7 +161,7 @@ impl Broker {
         }
     }
 
-    fn mark_triggered(&mut self, id: i32) {
+    fn mark_triggered(&mut self, id: OrderKey) {
         if let Some(order) = self.orders.get_mut(&id) {
             order.triggered = true;
         }
@@ -174,7 +169,7 @@ impl Broker {
 
     /// Executes `quantity` of order `id` at `price`: books it, reports it, and applies
     /// bracket and OCA rules.
-    fn fill(&mut self, id: i32, quantity: Decimal, price: Decimal) -> Vec<Outbound> {
+    fn fill(&mut self, id: OrderKey, quantity: Decimal, price: Decimal) -> Vec<Outbound> {
         let Some(order) = self.orders.get(&id).cloned() else {
             return Vec::new();
         };
@@ -206,12 +201,13 @@ impl Broker {
             if done {
                 o.status = "Filled".into();
                 o.completed_time = Some(time.clone());
+                self.live.remove(&id);
             }
             o.clone()
         };
         let record = ExecutionRecord {
             exec_id: exec_id.clone(),
-            order_id: id,
+            order_id: id.1,
             client_id: order.client_id,
             perm_id: order.perm_id,
             con_id: order.con_id,
@@ -233,22 +229,27 @@ impl Broker {
         let mut out = self.to_client(&updated, frames);
         if done && updated.parent_id != 0 {
             // A filled bracket leg cancels the other legs.
-            let siblings: Vec<i32> = self
+            let siblings: Vec<OrderKey> = self
                 .orders
                 .values()
-                .filter(|o| o.parent_id == updated.parent_id && o.id != id && o.is_open())
-                .map(|o| o.id)
+                .filter(|o| {
+                    o.client_id == updated.client_id
+                        && o.parent_id == updated.parent_id
+                        && o.key() != id
+                        && o.is_open()
+                })
+                .map(FakeOrder::key)
                 .collect();
             for sibling in siblings {
                 out.extend(self.finish(sibling, "Cancelled"));
             }
         }
         if !updated.oca_group.is_empty() {
-            let others: Vec<i32> = self
+            let others: Vec<OrderKey> = self
                 .orders
                 .values()
-                .filter(|o| o.oca_group == updated.oca_group && o.id != id && o.is_open())
-                .map(|o| o.id)
+                .filter(|o| o.oca_group == updated.oca_group && o.key() != id && o.is_open())
+                .map(FakeOrder::key)
                 .collect();
             for other in others {
                 if updated.oca_type == 1 || updated.oca_type == 0 {
