@@ -96,12 +96,15 @@ impl IbkrClient {
     pub async fn connect(config: Config) -> Result<Self, Error> {
         config.validate()?;
         let address = config.address();
-        let connecting = ibapi::Client::builder()
+        let mut builder = ibapi::Client::builder()
             .address(address.clone())
             .client_id(config.client_id)
             .one_shot_timeout(config.request_timeout)
-            .max_reconnect_attempts(5)
-            .connect();
+            .max_reconnect_attempts(5);
+        if let Some(rate) = config.max_messages_per_second {
+            builder = builder.rate_limiter(ibapi::RateLimiter::per_second(rate));
+        }
+        let connecting = builder.connect();
         let gateway = match tokio::time::timeout(config.connect_timeout, connecting).await {
             Err(_) => {
                 return Err(Error::ConnectTimeout {

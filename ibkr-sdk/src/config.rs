@@ -19,6 +19,7 @@
 //! | `IBKR_ALLOWED_SYMBOLS` | symbols that may be traded, comma separated | all |
 //! | `IBKR_DELAYED_DATA_FALLBACK` | use delayed quotes when live ones are not permitted | `true` |
 //! | `IBKR_CONNECT_TIMEOUT_MS`, `IBKR_REQUEST_TIMEOUT_MS` | timeouts | 5000, 10000 |
+//! | `IBKR_MAX_MESSAGES_PER_SECOND` | pace of messages to the gateway (`0`: unpaced) | 50 |
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -95,6 +96,9 @@ pub struct Config {
     pub limits: Limits,
     /// Whether quotes fall back to delayed data when live data is not permitted.
     pub delayed_data_fallback: bool,
+    /// Messages per second sent to the gateway at most (IBKR documents 50 and may
+    /// disconnect a client that keeps exceeding it); `None` sends without pacing.
+    pub max_messages_per_second: Option<u32>,
 }
 
 impl Default for Config {
@@ -111,6 +115,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(10),
             limits: Limits::default(),
             delayed_data_fallback: true,
+            max_messages_per_second: Some(50),
         }
     }
 }
@@ -214,6 +219,16 @@ impl Config {
         }
         if let Some(ms) = get("IBKR_REQUEST_TIMEOUT_MS") {
             config.request_timeout = parse_millis("IBKR_REQUEST_TIMEOUT_MS", &ms)?;
+        }
+        if let Some(rate) = get("IBKR_MAX_MESSAGES_PER_SECOND") {
+            let rate: u32 = rate.trim().parse().map_err(|_| {
+                invalid(
+                    "IBKR_MAX_MESSAGES_PER_SECOND",
+                    &rate,
+                    "a whole number (0: unpaced)",
+                )
+            })?;
+            config.max_messages_per_second = (rate > 0).then_some(rate);
         }
         if let Some(notional) = get("IBKR_MAX_ORDER_NOTIONAL") {
             config.limits.max_order_notional = Some(Money::new(parse_positive(
@@ -339,6 +354,14 @@ mod tests {
         assert!(!config.orders_enabled);
         assert_eq!(config.address(), "127.0.0.1:4002");
         assert_eq!(from(&[("TRADING_MODE", "live")]).unwrap().port, 4001);
+        assert_eq!(
+            config.max_messages_per_second,
+            Some(50),
+            "paced as IBKR documents"
+        );
+        let unpaced = from(&[("IBKR_MAX_MESSAGES_PER_SECOND", "0")]).unwrap();
+        assert_eq!(unpaced.max_messages_per_second, None);
+        assert!(from(&[("IBKR_MAX_MESSAGES_PER_SECOND", "fast")]).is_err());
     }
 
     #[test]
