@@ -1,7 +1,7 @@
 //! Prices, quantities and amounts as exact decimals, and IBKR's ids.
 //!
 //! `ibapi` carries prices and quantities as `f64`; this crate never does above the
-//! [`boundary`](crate::boundary) module. These types serialize as decimal strings and read a
+//! one internal boundary module. These types serialize as decimal strings and read a
 //! string or a JSON number (a number through its shortest text, never its binary value).
 
 use std::fmt;

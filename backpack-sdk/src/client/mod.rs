@@ -2,7 +2,7 @@
 //!
 //! [`Client::execute`] sends any [`Request`]: it serializes the request once, signs it
 //! afresh on every attempt (new timestamp, new signature), retries as the request's
-//! [`Effect`] allows, classifies failures into [`Error`] and decodes the answer. The handler
+//! [`Effect`](crate::api::Effect) allows, classifies failures into [`Error`] and decodes the answer. The handler
 //! groups ([`Client::markets`], [`Client::account`], [`Client::orders`],
 //! [`Client::history`]) are thin sugar over it.
 
@@ -178,7 +178,7 @@ impl Client {
         z ^ (z >> 31)
     }
 
-    /// Sends a request: signs (if it is signed), sends, retries as its [`Effect`] allows,
+    /// Sends a request: signs (if it is signed), sends, retries as its [`Effect`](crate::api::Effect) allows,
     /// and decodes the answer.
     ///
     /// # Errors

@@ -1,4 +1,4 @@
-//! The exchange's enumerations. All are open (see [`open_enum`](super::open_enum)): values
+//! The exchange's enumerations. All are open (made by one internal `open_enum` macro): values
 //! added by the exchange decode as `Unknown(text)` instead of failing the whole response.
 
 use super::open_enum::open_enum;

@@ -1,7 +1,7 @@
 //! Validated order specifications.
 //!
 //! An [`OrderSpec`] can only be obtained through [`OrderSpecBuilder::build`] or by converting
-//! a wire [`OrderExecutePayload`], and both validate: a limit order has a price, a market
+//! a wire [`OrderExecutePayload`](crate::model::OrderExecutePayload), and both validate: a limit order has a price, a market
 //! order has exactly one of a base or a quote quantity, a trigger has a price *and* a
 //! quantity, `reduceOnly` is only on perpetuals, take-profit and stop-loss sit on the right
 //! side of the entry, and no field the exchange would not understand is sent. Market-specific

@@ -82,4 +82,21 @@ async fn positions_carry_value_and_pnl_that_add_up() {
         + es.unrealized_pnl.unwrap().value();
     assert_eq!(summary.net_liquidation.value(), net);
     assert!(summary.initial_margin.value() > Decimal::ZERO);
+
+    // Selling 4 at the 199.99 bid realizes 4 × (199.99 − 189.51).
+    let sell = OrderSpec::market(ContractSpec::stock("AAPL"), Action::Sell, 4.into());
+    let sold = orders.place(&sell).await.unwrap();
+    let sold = orders
+        .wait(sold.order_id, Duration::from_secs(3))
+        .await
+        .unwrap();
+    assert_eq!(sold.fills[0].realized_pnl, Some(dec("41.92").into()));
+    let positions = client.account().positions().await.unwrap();
+    assert_eq!(positions[&ConId(AAPL)].quantity, 6.into());
+    assert_eq!(
+        positions[&ConId(AAPL)].realized_pnl,
+        Some(dec("41.92").into())
+    );
+    let pnl = client.account().pnl().await.unwrap();
+    assert_eq!(pnl.realized, Some(dec("41.92").into()));
 }

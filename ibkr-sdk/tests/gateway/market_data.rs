@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use ibkr_sdk::{BarsRequest, ConId, ContractSpec, DataSource, Error, IbkrClient, WhatToShow};
+use testkit::tws::proto::HistoricalDataRequest;
 use testkit::tws::{DataPermission, FakeTws, RequestKind, TwsFault};
 
 use super::{AAPL, config, connect, dec};
@@ -138,12 +139,30 @@ async fn bars_from_human_inputs() {
         ("1 day", "1 W")
     );
     assert!((7..=8).contains(&daily.bars.len()), "{}", daily.bars.len());
-    let sent = fake
+    // What reached the gateway is IBKR's own notation.
+    let sent: Vec<HistoricalDataRequest> = fake
         .requests()
         .into_iter()
         .filter(|r| r.kind == RequestKind::HistoricalData)
-        .count();
-    assert_eq!(sent, 2);
+        .map(|r| r.decode().unwrap())
+        .collect();
+    let wire = |r: &HistoricalDataRequest| {
+        (
+            r.bar_size_setting.clone().unwrap(),
+            r.duration.clone().unwrap(),
+            r.use_rth,
+            r.what_to_show.clone().unwrap(),
+        )
+    };
+    assert_eq!(
+        wire(&sent[0]),
+        ("5 mins".into(), "1 D".into(), Some(true), "TRADES".into())
+    );
+    assert_eq!(
+        wire(&sent[1]),
+        ("1 day".into(), "1 W".into(), None, "MIDPOINT".into()),
+        "rth off is sent as absent"
+    );
 
     let before = fake.count(RequestKind::HistoricalData);
     let error = client
