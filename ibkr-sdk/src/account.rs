@@ -17,6 +17,7 @@ use crate::money::{ConId, Money, Price, Quantity, parse_decimal};
 
 /// The account's headline figures.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AccountSummary {
     /// Account id.
     pub account: String,
@@ -56,6 +57,7 @@ const SUMMARY_TAGS: &[&str] = &[
 
 /// One position, with its market value and PnL.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Position {
     /// Contract id.
     pub con_id: ConId,
@@ -85,6 +87,7 @@ pub struct Position {
 
 /// PnL of one position.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct SymbolPnl {
     /// Contract id.
     pub con_id: ConId,
@@ -102,6 +105,7 @@ pub struct SymbolPnl {
 
 /// Account PnL, in total and by position.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PnlReport {
     /// Account id.
     pub account: String,

@@ -44,6 +44,7 @@ impl std::fmt::Debug for IbkrClient {
 
 /// The result of [`IbkrClient::healthcheck`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Health {
     /// The gateway's clock.
     pub server_time: DateTime<Utc>,

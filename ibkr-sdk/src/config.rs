@@ -33,6 +33,7 @@ pub const LIVE_ACK_PHRASE: &str = "I understand that orders sent by this program
 /// Paper or live.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum TradingMode {
     /// A paper account (`DU…`).
     #[default]

@@ -19,6 +19,7 @@ use crate::money::{ConId, Price, Quantity};
 /// Where a quote came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum DataSource {
     /// Real-time.
     Live,
@@ -32,6 +33,7 @@ pub enum DataSource {
 
 /// A quote snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Quote {
     /// Contract id.
     pub con_id: ConId,
@@ -140,6 +142,7 @@ impl BarsRequest {
 
 /// One bar.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Bar {
     /// Bar start (daily and longer bars: midnight UTC of the trading day).
     pub time: DateTime<Utc>,
@@ -161,6 +164,7 @@ pub struct Bar {
 
 /// Bars and what they are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Bars {
     /// What they are of.
     pub contract: String,

@@ -10,6 +10,7 @@ use super::num::{Notional, Price, Quantity, Rate};
 /// Account settings and fee tier (`GET /api/v1/account`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AccountSettings {
     /// Borrow automatically to settle negative balances.
     #[serde(default)]
@@ -57,6 +58,7 @@ pub struct AccountSettings {
 
 /// Balance of one asset (`GET /api/v1/capital` value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Balance {
     /// Free to trade or withdraw.
     pub available: Quantity,
@@ -70,6 +72,7 @@ pub struct Balance {
 /// Balances keyed by asset (`GET /api/v1/capital`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Balances(pub BTreeMap<Asset, Balance>);
 
 impl Balances {
@@ -92,6 +95,7 @@ impl Balances {
 /// (see `Account::balances_with_lent` in the client).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BalanceWithLent {
     /// Asset symbol.
     pub asset: Asset,
@@ -121,6 +125,7 @@ impl BalanceWithLent {
 /// Margin and collateral summary (`GET /api/v1/capital/collateral`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Collateral {
     /// Value of all assets.
     pub assets_value: Notional,
@@ -154,6 +159,7 @@ pub struct Collateral {
 /// One asset inside [`Collateral`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct CollateralAsset {
     /// Asset symbol.
     pub symbol: Asset,
@@ -178,6 +184,7 @@ pub struct CollateralAsset {
 /// An open perpetual position (`GET /api/v1/position` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct FuturePosition {
     /// Market symbol.
     pub symbol: Symbol,
@@ -232,6 +239,7 @@ pub struct FuturePosition {
 /// A borrow or lend position (`GET /api/v1/borrowLend/positions` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BorrowLendPosition {
     /// Position id.
     pub id: PositionId,
@@ -262,6 +270,7 @@ pub struct BorrowLendPosition {
 /// Largest order the account can place (`GET /api/v1/account/limits/order`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct MaxOrderQuantity {
     /// Market symbol.
     pub symbol: Symbol,

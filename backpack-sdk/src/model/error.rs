@@ -82,6 +82,7 @@ open_enum! {
 
 /// An error as the exchange writes it in a JSON body (and in rejected batch items).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ApiErrorBody {
     /// Machine-readable code.
     pub code: ApiErrorCode,

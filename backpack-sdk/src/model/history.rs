@@ -12,6 +12,7 @@ use super::time::{self, Timestamp};
 /// One fill of one of the account's orders (`GET /wapi/v1/history/fills` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Fill {
     /// Trade id (absent for some system fills).
     #[serde(default)]
@@ -19,6 +20,7 @@ pub struct Fill {
     /// Order that filled.
     pub order_id: OrderId,
     /// Client id of that order (sent as a string here).
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<ClientOrderId>"))]
     #[serde(with = "client_id_lenient", default)]
     pub client_id: Option<ClientOrderId>,
     /// Market symbol.
@@ -39,6 +41,7 @@ pub struct Fill {
     #[serde(default)]
     pub system_order_type: Option<SystemOrderType>,
     /// Fill time (a naive UTC datetime string on the wire).
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Naive"))]
     #[serde(with = "time::naive")]
     pub timestamp: Timestamp,
 }
@@ -53,6 +56,7 @@ impl Fill {
 /// One funding payment on a perp position (`GET /wapi/v1/history/funding` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct FundingPayment {
     /// Owning user.
     #[serde(default)]
@@ -65,6 +69,7 @@ pub struct FundingPayment {
     /// Amount: positive received, negative paid.
     pub quantity: Notional,
     /// End of the funding interval.
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Naive"))]
     #[serde(with = "time::naive")]
     pub interval_end_timestamp: Timestamp,
     /// Rate applied.

@@ -159,6 +159,7 @@ impl fmt::Display for ClientOrderId {
 /// Public trade id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct TradeId(pub u64);
 
 impl fmt::Display for TradeId {

@@ -14,6 +14,7 @@ use super::time::{self, Timestamp};
 
 /// `GET /api/v1/status`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Status {
     /// `Ok` or `Maintenance`.
     pub status: ExchangeStatus,
@@ -25,6 +26,7 @@ pub struct Status {
 /// One market (`GET /api/v1/markets` element, `GET /api/v1/market`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Market {
     /// Market symbol, e.g. `SOL_USDC_PERP`.
     pub symbol: Symbol,
@@ -60,6 +62,7 @@ pub struct Market {
     /// Whether the book trades, only cancels, ...
     pub order_book_state: OrderBookState,
     /// Listing time.
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<time::schema::Naive>"))]
     #[serde(with = "time::naive::option", default)]
     pub created_at: Option<Timestamp>,
     /// Whether the market is shown in the exchange's UI.
@@ -89,6 +92,7 @@ impl Market {
 
 /// A market's order filters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct MarketFilters {
     /// Price rules.
     pub price: PriceFilter,
@@ -99,6 +103,7 @@ pub struct MarketFilters {
 /// Price rules of a market.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PriceFilter {
     /// Lowest accepted price.
     pub min_price: Price,
@@ -155,6 +160,7 @@ impl PriceFilter {
 /// A price band given as multipliers of a reference price.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PriceBand {
     /// Upper multiplier.
     pub max_multiplier: Rate,
@@ -165,6 +171,7 @@ pub struct PriceBand {
 /// Tolerance band around the mean premium.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct PremiumBand {
     /// Tolerance as a fraction.
     pub tolerance_pct: Rate,
@@ -173,6 +180,7 @@ pub struct PremiumBand {
 /// Quantity rules of a market.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct QuantityFilter {
     /// Smallest accepted quantity.
     pub min_quantity: Quantity,
@@ -185,6 +193,7 @@ pub struct QuantityFilter {
 
 /// A margin-fraction function of position size.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct MarginFunction {
     /// Function kind, e.g. `sqrt`.
     #[serde(rename = "type")]
@@ -200,6 +209,7 @@ pub struct MarginFunction {
 /// 24h (or 1w) statistics of a market (`GET /api/v1/ticker(s)`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Ticker {
     /// Market symbol.
     pub symbol: Symbol,
@@ -221,12 +231,17 @@ pub struct Ticker {
     #[serde(default)]
     pub quote_volume: Option<Notional>,
     /// Number of trades.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::model::serde_util::U64String")
+    )]
     #[serde(with = "u64_string", default)]
     pub trades: u64,
 }
 
 /// One price level of a book: `[price, quantity]` on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Level(pub Price, pub Quantity);
 
 impl Level {
@@ -247,15 +262,21 @@ impl Level {
 /// Use [`Depth::best_bid`], [`Depth::bids_best_first`] rather than indexing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Depth {
     /// Asks, ascending by price.
     pub asks: Vec<Level>,
     /// Bids, ascending by price (best last).
     pub bids: Vec<Level>,
     /// Book sequence number (sent as a string of digits).
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::model::serde_util::U64String")
+    )]
     #[serde(with = "u64_string")]
     pub last_update_id: u64,
     /// Snapshot time (microseconds on the wire).
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Micros"))]
     #[serde(with = "time::micros")]
     pub timestamp: Timestamp,
 }
@@ -289,11 +310,14 @@ impl Depth {
 /// One candle (`GET /api/v1/klines`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Kline {
     /// Candle open time.
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Naive"))]
     #[serde(with = "time::naive_space")]
     pub start: Timestamp,
     /// Candle close time.
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Naive"))]
     #[serde(with = "time::naive_space")]
     pub end: Timestamp,
     /// First price (absent when no trade).
@@ -314,6 +338,10 @@ pub struct Kline {
     #[serde(default)]
     pub quote_volume: Option<Notional>,
     /// Number of trades.
+    #[cfg_attr(
+        feature = "schemars",
+        schemars(with = "crate::model::serde_util::U64String")
+    )]
     #[serde(with = "u64_string", default)]
     pub trades: u64,
 }
@@ -321,6 +349,7 @@ pub struct Kline {
 /// One public trade (`GET /api/v1/trades`, `/trades/history`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Trade {
     /// Trade id.
     pub id: TradeId,
@@ -331,6 +360,7 @@ pub struct Trade {
     /// Quote quantity.
     pub quote_quantity: Notional,
     /// Trade time (milliseconds on the wire).
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Millis"))]
     #[serde(with = "time::millis")]
     pub timestamp: Timestamp,
     /// Whether the buyer was the resting order (the taker sold).
@@ -340,6 +370,7 @@ pub struct Trade {
 /// Mark and index price of a market (`GET /api/v1/markPrices` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct MarkPrice {
     /// Market symbol.
     pub symbol: Symbol,
@@ -351,6 +382,7 @@ pub struct MarkPrice {
     /// Mark price.
     pub mark_price: Price,
     /// Next funding time.
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<time::schema::Millis>"))]
     #[serde(with = "time::millis::option", default)]
     pub next_funding_timestamp: Option<Timestamp>,
 }
@@ -358,10 +390,12 @@ pub struct MarkPrice {
 /// A past funding rate (`GET /api/v1/fundingRates` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct FundingRate {
     /// Market symbol.
     pub symbol: Symbol,
     /// End of the funding interval.
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Naive"))]
     #[serde(with = "time::naive")]
     pub interval_end_timestamp: Timestamp,
     /// Rate applied, a fraction.
@@ -371,6 +405,7 @@ pub struct FundingRate {
 /// Open interest of a market (`GET /api/v1/openInterest` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OpenInterest {
     /// Market symbol.
     pub symbol: Symbol,
@@ -378,6 +413,7 @@ pub struct OpenInterest {
     #[serde(default)]
     pub open_interest: Option<Quantity>,
     /// Time of the figure.
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Millis"))]
     #[serde(with = "time::millis")]
     pub timestamp: Timestamp,
 }
@@ -385,6 +421,7 @@ pub struct OpenInterest {
 /// An asset and the chains it moves on (`GET /api/v1/assets` element).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AssetInfo {
     /// Asset symbol.
     pub symbol: Asset,
@@ -402,6 +439,7 @@ pub struct AssetInfo {
 /// Deposit and withdrawal rules of an asset on one chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct AssetToken {
     /// Display name on this chain.
     #[serde(default)]

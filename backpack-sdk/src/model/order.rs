@@ -230,6 +230,7 @@ impl OrderExecutePayload {
 /// that only one kind has are `Option`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Order {
     /// Exchange-assigned id.
     pub id: OrderId,
@@ -270,6 +271,7 @@ pub struct Order {
     /// Quote value filled so far.
     pub executed_quote_quantity: Notional,
     /// Creation time (milliseconds on the wire).
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Millis"))]
     #[serde(with = "time::millis")]
     pub created_at: Timestamp,
     /// Trigger price of a conditional order.
@@ -282,6 +284,7 @@ pub struct Order {
     #[serde(default)]
     pub trigger_quantity: Option<TriggerQuantity>,
     /// When the trigger fired.
+    #[cfg_attr(feature = "schemars", schemars(with = "Option<time::schema::Millis>"))]
     #[serde(with = "time::millis::option", default)]
     pub triggered_at: Option<Timestamp>,
     /// Attached stop-loss trigger price.
@@ -342,6 +345,7 @@ fn average_price(quantity: Quantity, quote: Notional) -> Option<Price> {
 /// An order from `GET /wapi/v1/history/orders`: every order, open or finished.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct HistoricalOrder {
     /// Exchange-assigned id.
     pub id: OrderId,
@@ -387,6 +391,7 @@ pub struct HistoricalOrder {
     #[serde(default)]
     pub executed_quote_quantity: Option<Notional>,
     /// Creation time (a naive UTC datetime string on the wire).
+    #[cfg_attr(feature = "schemars", schemars(with = "time::schema::Naive"))]
     #[serde(with = "time::naive")]
     pub created_at: Timestamp,
     /// Trigger price.
@@ -440,6 +445,7 @@ impl HistoricalOrder {
 /// One element of the `POST /api/v1/orders` (batch) answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "operation")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum BatchOrderResult {
     /// The order was accepted; here it is.
     Ok(Box<Order>),

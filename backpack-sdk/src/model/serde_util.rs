@@ -47,6 +47,25 @@ pub mod u64_string {
     }
 }
 
+/// Schema of [`u64_string`] fields, for `#[schemars(with = ...)]`.
+#[cfg(feature = "schemars")]
+pub(crate) struct U64String;
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for U64String {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "U64String".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "pattern": "^[0-9]+$" })
+    }
+}
+
 /// An optional client id that some endpoints send as a number and others (fills) as a string.
 /// A string that is not a `u32` reads as `None` rather than failing the whole response.
 pub mod client_id_lenient {

@@ -232,6 +232,39 @@ timestamp_format!(
     naive_space, IntUnit::Millis, |ts, serializer| serializer.serialize_str(&ts.to_naive_space_string())
 );
 
+/// Schemas of the timestamp wire formats, for `#[schemars(with = ...)]` on fields that use
+/// the modules above.
+#[cfg(feature = "schemars")]
+pub(crate) mod schema {
+    use std::borrow::Cow;
+
+    use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+
+    macro_rules! format_schema {
+        ($name:ident, $schema:tt) => {
+            pub(crate) struct $name;
+
+            impl JsonSchema for $name {
+                fn schema_name() -> Cow<'static, str> {
+                    stringify!($name).into()
+                }
+
+                fn inline_schema() -> bool {
+                    true
+                }
+
+                fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                    json_schema!($schema)
+                }
+            }
+        };
+    }
+
+    format_schema!(Millis, { "type": "integer", "description": "milliseconds since the Unix epoch" });
+    format_schema!(Micros, { "type": "integer", "description": "microseconds since the Unix epoch" });
+    format_schema!(Naive, { "type": "string", "description": "UTC date and time, YYYY-MM-DDTHH:MM:SS[.ffffff]" });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

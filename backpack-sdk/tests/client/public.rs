@@ -5,7 +5,9 @@ use backpack_sdk::api::public::{GetKlines, GetMarkPrices};
 use backpack_sdk::model::*;
 use backpack_sdk::spec::OrderSpec;
 
-use super::common::{d, setup};
+use testkit::backpack::{FakeBackpack, FakeClock};
+
+use super::common::{d, setup, setup_with};
 
 #[tokio::test]
 async fn status_ping_time_and_assets() {
@@ -66,7 +68,9 @@ async fn depth_comes_ascending_and_best_levels_are_right() {
 
 #[tokio::test]
 async fn tickers_trades_klines_marks_funding_open_interest() {
-    let (_fake, client) = setup().await;
+    // A stopped clock: the simulated market must not move between the two mark-price reads.
+    let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap();
+    let (_fake, client) = setup_with(FakeBackpack::builder().clock(FakeClock::manual(now))).await;
     let order = OrderSpec::market("SOL_USDC", Side::Bid, d("2").into())
         .build()
         .unwrap();

@@ -29,6 +29,7 @@ pub struct Orders<'a> {
 
 /// The three orders of a placed bracket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BracketPlaced {
     /// The entry (parent).
     pub entry: OrderReport,
@@ -51,6 +52,7 @@ impl BracketPlaced {
 
 /// The orders of a placed one-cancels-all group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OcaPlaced {
     /// The group's name.
     pub group: String,

@@ -71,6 +71,7 @@ pub enum Trail {
 /// What kind of order, with exactly the prices it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum OrderType {
     /// At the market.
     Market,
@@ -131,6 +132,7 @@ impl OrderType {
 
 /// A validated order for one contract.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderSpec {
     /// The contract.
     pub contract: ContractSpec,
@@ -309,6 +311,7 @@ impl OrderSpec {
 /// How a bracket enters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum Entry {
     /// At the market.
     Market,
@@ -322,6 +325,8 @@ pub enum Entry {
 /// An entry with a take-profit and a stop-loss, placed as one linked set: the exits work
 /// once the entry fills, and one cancels the other.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct BracketSpec {
     /// The contract.
     pub contract: ContractSpec,
@@ -336,6 +341,7 @@ pub struct BracketSpec {
     /// Stop price of the stop-loss exit.
     pub stop_loss: Price,
     /// Time in force of all three orders.
+    #[serde(default)]
     pub time_in_force: TimeInForce,
 }
 

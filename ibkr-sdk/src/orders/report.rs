@@ -96,8 +96,27 @@ impl Serialize for OrderStatus {
     }
 }
 
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for OrderStatus {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "OrderStatus".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "IBKR status: PendingSubmit, PreSubmitted, Submitted, PendingCancel, Cancelled, ApiCancelled, Filled, Inactive, ..."
+        })
+    }
+}
+
 /// One execution of an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Fill {
     /// IBKR's execution id (a correction replaces the execution it corrects).
     pub exec_id: String,
@@ -118,6 +137,7 @@ pub struct Fill {
 /// Where a [`Preview`] comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub enum PreviewSource {
     /// IBKR's what-if check: margins and commission are IBKR's.
     Ibkr,
@@ -128,6 +148,7 @@ pub enum PreviewSource {
 
 /// What an order would do, checked against the limits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct Preview {
     /// IBKR's what-if, or a local simulation.
     pub source: PreviewSource,
@@ -188,6 +209,7 @@ impl Preview {
 
 /// An order as IBKR reports it, with its fills.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct OrderReport {
     /// Order id (per client id).
     pub order_id: OrderId,
