@@ -129,13 +129,7 @@ macro_rules! decimal_type {
             }
 
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                schemars::json_schema!({
-                    "description": "decimal number; a string such as \"150.25\" keeps its exact digits",
-                    "anyOf": [
-                        { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" },
-                        { "type": "number" }
-                    ]
-                })
+                schemars::json_schema!({ "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" })
             }
         }
     };

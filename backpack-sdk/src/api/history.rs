@@ -3,7 +3,7 @@
 //! `marketType` is sent as a single value: the exchange documents it as an array, but how
 //! repeated query keys are signed is not established, and a wrong guess fails the signature.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::json_request;
 use crate::model::{
@@ -74,8 +74,9 @@ macro_rules! paged {
 }
 
 /// `GET /wapi/v1/history/orders` (`orderHistoryQueryAll`): every order, open or finished.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GetOrderHistory {
     /// One order only.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -124,8 +125,9 @@ paged!(GetOrderHistory);
 json_request!(GetOrderHistory => Vec<HistoricalOrder>, Get "/wapi/v1/history/orders", instruction: Some("orderHistoryQueryAll"));
 
 /// `GET /wapi/v1/history/fills` (`fillHistoryQueryAll`): the account's fills.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GetFillHistory {
     /// Fills of one order.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,6 +1,6 @@
 //! Order endpoints (signed): query, place, cancel.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{DecodeError, Effect, Method, Request, decode_json, json_request};
 use crate::model::{
@@ -55,8 +55,9 @@ impl GetOpenOrder {
 json_request!(GetOpenOrder => Order, Get "/api/v1/order", instruction: Some("orderQuery"));
 
 /// `GET /api/v1/orders` (`orderQueryAll`): open orders.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct GetOpenOrders {
     /// One market only.
     #[serde(skip_serializing_if = "Option::is_none")]

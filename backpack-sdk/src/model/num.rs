@@ -192,13 +192,7 @@ macro_rules! decimal_newtype {
             }
 
             fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                schemars::json_schema!({
-                    "description": "decimal number; a string such as \"180.50\" keeps its exact digits",
-                    "anyOf": [
-                        { "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" },
-                        { "type": "number" }
-                    ]
-                })
+                schemars::json_schema!({ "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" })
             }
         }
     };

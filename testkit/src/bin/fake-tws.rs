@@ -13,8 +13,6 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use rand_chacha::ChaCha8Rng;
-use rand_core::{Rng, SeedableRng};
 use rust_decimal::Decimal;
 use testkit::tws::FakeTws;
 
@@ -47,24 +45,6 @@ struct Ready<'a> {
     account: &'a str,
 }
 
-/// One step of the walk: each stock and future moves down, not, or up by one tick.
-fn walk(fake: &FakeTws, rng: &mut ChaCha8Rng) {
-    let moves: Vec<(i32, Decimal)> = fake.with_broker(|broker| {
-        broker
-            .instruments
-            .iter()
-            .filter(|i| i.tradable && matches!(i.sec_type.as_str(), "STK" | "FUT"))
-            .map(|i| {
-                let step = Decimal::from(i64::from(rng.next_u32() % 3) - 1);
-                (i.con_id, (i.quote.last + step * i.min_tick).max(i.min_tick))
-            })
-            .collect()
-    });
-    for (con_id, last) in moves {
-        fake.set_last(con_id, last);
-    }
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -86,16 +66,8 @@ async fn main() -> anyhow::Result<()> {
     {
         println!("{ready}");
     }
-    if args.walk_ms > 0 {
-        let mut rng = ChaCha8Rng::seed_from_u64(args.seed);
-        let mut ticker = tokio::time::interval(Duration::from_millis(args.walk_ms));
-        loop {
-            tokio::select! {
-                _ = ticker.tick() => walk(&fake, &mut rng),
-                stop = tokio::signal::ctrl_c() => return stop.context("waiting for ctrl-c"),
-            }
-        }
-    }
+    let _walk =
+        (args.walk_ms > 0).then(|| fake.walk(Duration::from_millis(args.walk_ms), args.seed));
     tokio::signal::ctrl_c()
         .await
         .context("waiting for ctrl-c")?;

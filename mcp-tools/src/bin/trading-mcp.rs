@@ -1,0 +1,126 @@
+//! `trading-mcp`: the MCP server for Backpack Exchange and Interactive Brokers.
+//!
+//! ```text
+//! trading-mcp                      # stdio (what Cursor, Claude Desktop and Claude Code start)
+//! trading-mcp --http 127.0.0.1:8765  # streamable HTTP at /mcp, bearer TRADING_MCP_HTTP_TOKEN
+//! trading-mcp demo                 # a scripted session against the simulators
+//! trading-mcp tools                # the tools/list answer, as JSON
+//! ```
+//!
+//! Configuration comes from the environment (see `mcp_tools::config`); with no keys both
+//! venues run on the built-in simulators.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mcp_tools::safety::redact::Redactor;
+use mcp_tools::{AppState, ServerConfig, TradingServer};
+use rmcp::ServiceExt;
+use tokio_util::sync::CancellationToken;
+
+/// The variables whose values are secrets.
+const SECRET_VARIABLES: &[&str] = &[
+    "BACKPACK_API_SECRET",
+    "BACKPACK_PRIVATE_KEY",
+    "TRADING_MCP_HTTP_TOKEN",
+];
+
+/// MCP server for trading on Backpack Exchange and Interactive Brokers.
+#[derive(Debug, Parser)]
+#[command(name = "trading-mcp", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Serve streamable HTTP on this address instead of stdio (needs TRADING_MCP_HTTP_TOKEN).
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Only these toolsets, comma separated: backpack, ibkr, market, account, trading.
+    #[arg(long, value_name = "LIST")]
+    tools: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve (the default).
+    Serve,
+    /// Run a scripted session through an in-process MCP client against the simulators.
+    Demo,
+    /// Print the tools/list answer as JSON.
+    Tools,
+}
+
+fn configured(cli: &Cli, redactor: &Redactor) -> Result<std::sync::Arc<AppState>, String> {
+    let mut config = ServerConfig::from_env()?;
+    if let Some(tools) = &cli.tools {
+        config.restrict_tools(tools)?;
+    }
+    AppState::new(config, redactor.clone())
+}
+
+#[allow(clippy::print_stdout)] // `tools` prints its JSON to stdout
+async fn run(cli: Cli) -> Result<(), String> {
+    let redactor = Redactor::from_env(SECRET_VARIABLES);
+    // The demo's output is the session; its logs would only interleave with it.
+    let level = if matches!(cli.command, Some(Command::Demo)) {
+        "warn"
+    } else {
+        "info"
+    };
+    mcp_tools::logging::init(redactor.clone(), level);
+    match cli.command {
+        Some(Command::Demo) => mcp_tools::demo::run().await.map_err(|e| e.to_string()),
+        Some(Command::Tools) => {
+            let state = configured(&cli, &redactor)?;
+            let tools = TradingServer::new(state).tools();
+            let json = serde_json::to_string_pretty(&serde_json::json!({ "tools": tools }))
+                .map_err(|e| e.to_string())?;
+            println!("{json}");
+            Ok(())
+        }
+        Some(Command::Serve) | None => {
+            let state = configured(&cli, &redactor)?;
+            let server = TradingServer::new(std::sync::Arc::clone(&state));
+            match cli.http {
+                Some(bind) => {
+                    let token = std::env::var("TRADING_MCP_HTTP_TOKEN").unwrap_or_default();
+                    let shutdown = CancellationToken::new();
+                    let stop = shutdown.clone();
+                    tokio::spawn(async move {
+                        let _ = tokio::signal::ctrl_c().await;
+                        stop.cancel();
+                    });
+                    state.warm_up();
+                    mcp_tools::http::serve(server, bind, token, shutdown).await
+                }
+                None => {
+                    let running = server
+                        .serve(rmcp::transport::stdio())
+                        .await
+                        .map_err(|e| format!("the MCP session did not start: {e}"))?;
+                    state.warm_up();
+                    running
+                        .waiting()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| e.to_string())
+                }
+            }
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            #[allow(clippy::print_stderr)] // the one line a failed start leaves
+            {
+                eprintln!("trading-mcp: {error}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,520 @@
+//! What the server may do, decided at start from the environment and the command line,
+//! never by a tool call.
+//!
+//! Each venue runs on the built-in simulator unless it is configured: Backpack when
+//! `BACKPACK_API_SECRET` is set, IBKR when `IBKR_GATEWAY_HOST` or `IBKR_GATEWAY_PORT` is.
+//! Each venue has three tiers: `market` (quotes, no keys), `account` (balances, orders,
+//! positions) and `trading` (preview, place, cancel). A tier that is off is not registered.
+//! The simulators have all three; a real venue has `market,account` unless
+//! `TRADING_MCP_<VENUE>_TIERS` says otherwise, and trading on a real venue needs a per-order
+//! notional cap.
+//!
+//! | variable | meaning | default |
+//! |---|---|---|
+//! | `TRADING_MCP_BACKPACK_TIERS`, `TRADING_MCP_IBKR_TIERS` | `market,account,trading` or a subset; `none` turns the venue off | all on a simulator; `market,account` on a real venue |
+//! | `TRADING_MCP_<VENUE>_MAX_ORDER_NOTIONAL` | largest order value (quote currency) | none (required to trade on a real venue) |
+//! | `TRADING_MCP_<VENUE>_MAX_DAILY_NOTIONAL` | largest value ordered in any rolling 24 hours | none |
+//! | `TRADING_MCP_<VENUE>_ALLOWED_SYMBOLS` | symbols that may be traded, comma separated | all |
+//! | `TRADING_MCP_JOURNAL` | append-only JSONL journal of every write | `$XDG_STATE_HOME/trading-mcp/journal.jsonl` |
+//! | `TRADING_MCP_KILL_SWITCH` | while this file exists, every write tool refuses | `$XDG_STATE_HOME/trading-mcp/KILL` |
+//! | `TRADING_MCP_CONFIRM_TTL_SECS` | how long a preview's confirmation token lives | 120 |
+//! | `TRADING_MCP_MAX_ITEMS` | most items a list returns | 50 |
+//! | `TRADING_MCP_SIMULATOR_SPEED` | simulated seconds per real second in the Backpack simulator | 1 |
+//! | `TRADING_MCP_HTTP_TOKEN` | bearer token HTTP clients must send | none (required for HTTP) |
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// A venue the server serves.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Venue {
+    /// Backpack Exchange.
+    Backpack,
+    /// Interactive Brokers.
+    Ibkr,
+}
+
+impl Venue {
+    /// `backpack` or `ibkr`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Venue::Backpack => "backpack",
+            Venue::Ibkr => "ibkr",
+        }
+    }
+
+    fn env_prefix(self) -> &'static str {
+        match self {
+            Venue::Backpack => "TRADING_MCP_BACKPACK",
+            Venue::Ibkr => "TRADING_MCP_IBKR",
+        }
+    }
+}
+
+/// Where a venue's orders go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// The built-in simulator: nothing leaves this process.
+    Simulated,
+    /// A paper account (IBKR).
+    Paper,
+    /// Real money.
+    Live,
+}
+
+impl Mode {
+    /// `simulated`, `paper` or `live`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Simulated => "simulated",
+            Mode::Paper => "paper",
+            Mode::Live => "live",
+        }
+    }
+}
+
+/// The tool groups of a venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, schemars::JsonSchema)]
+pub struct Tiers {
+    /// Quotes, markets, bars: no account needed.
+    pub market: bool,
+    /// Balances, positions, orders, history.
+    pub account: bool,
+    /// Preview, place and cancel orders.
+    pub trading: bool,
+}
+
+impl Tiers {
+    /// Every tier.
+    pub const ALL: Tiers = Tiers {
+        market: true,
+        account: true,
+        trading: true,
+    };
+
+    /// Reading only.
+    pub const READ: Tiers = Tiers {
+        market: true,
+        account: true,
+        trading: false,
+    };
+
+    /// Whether any tier is on.
+    pub fn any(self) -> bool {
+        self.market || self.account || self.trading
+    }
+
+    fn parse(text: &str) -> Result<Tiers, String> {
+        let mut tiers = Tiers::default();
+        for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match word.to_ascii_lowercase().as_str() {
+                "market" => tiers.market = true,
+                "account" => tiers.account = true,
+                "trading" => tiers.trading = true,
+                "none" => {}
+                other => {
+                    return Err(format!(
+                        "`{other}` is not a tier; use market, account, trading or none"
+                    ));
+                }
+            }
+        }
+        Ok(tiers)
+    }
+}
+
+/// Limits the server enforces on orders, whatever the conversation says.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Caps {
+    /// Largest value of one order, in the quote currency.
+    pub max_order_notional: Option<Decimal>,
+    /// Largest value ordered in any rolling 24 hours.
+    pub max_daily_notional: Option<Decimal>,
+    /// Symbols that may be traded (upper case); absent: all.
+    pub allowed_symbols: Option<BTreeSet<String>>,
+}
+
+/// One venue's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VenueConfig {
+    /// Simulated, paper or live.
+    pub mode: Mode,
+    /// Tool groups.
+    pub tiers: Tiers,
+    /// Order limits.
+    pub caps: Caps,
+}
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Backpack.
+    pub backpack: VenueConfig,
+    /// Interactive Brokers.
+    pub ibkr: VenueConfig,
+    /// `ibkr-sdk` configuration when a real gateway is configured.
+    pub ibkr_gateway: Option<ibkr_sdk::Config>,
+    /// The journal file.
+    pub journal_path: PathBuf,
+    /// The kill-switch file.
+    pub kill_switch_path: PathBuf,
+    /// How long a confirmation token lives.
+    pub confirm_ttl: Duration,
+    /// Most items a list returns.
+    pub max_items: usize,
+    /// Simulated milliseconds per real one in the Backpack simulator.
+    pub simulator_speed: u64,
+}
+
+fn state_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
+    if let Some(dir) = lookup("XDG_STATE_HOME").filter(|d| !d.trim().is_empty()) {
+        return PathBuf::from(dir).join("trading-mcp");
+    }
+    match lookup("HOME").filter(|h| !h.trim().is_empty()) {
+        Some(home) => PathBuf::from(home).join(".local/state/trading-mcp"),
+        None => std::env::temp_dir().join("trading-mcp"),
+    }
+}
+
+fn decimal(name: &str, value: &str) -> Result<Decimal, String> {
+    value
+        .trim()
+        .parse::<Decimal>()
+        .ok()
+        .filter(|d| *d > Decimal::ZERO)
+        .ok_or_else(|| format!("{name}={value:?} is not a positive number"))
+}
+
+fn venue_config(
+    venue: Venue,
+    mode: Mode,
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<VenueConfig, String> {
+    let prefix = venue.env_prefix();
+    let get = |suffix: &str| lookup(&format!("{prefix}_{suffix}")).filter(|v| !v.trim().is_empty());
+    let tiers = match get("TIERS") {
+        Some(text) => Tiers::parse(&text).map_err(|e| format!("{prefix}_TIERS: {e}"))?,
+        None if mode == Mode::Simulated => Tiers::ALL,
+        None => Tiers::READ,
+    };
+    let caps = Caps {
+        max_order_notional: get("MAX_ORDER_NOTIONAL")
+            .map(|v| decimal(&format!("{prefix}_MAX_ORDER_NOTIONAL"), &v))
+            .transpose()?,
+        max_daily_notional: get("MAX_DAILY_NOTIONAL")
+            .map(|v| decimal(&format!("{prefix}_MAX_DAILY_NOTIONAL"), &v))
+            .transpose()?,
+        allowed_symbols: get("ALLOWED_SYMBOLS").map(|text| {
+            text.split(',')
+                .map(|s| s.trim().to_ascii_uppercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        }),
+    };
+    if tiers.trading && mode != Mode::Simulated && caps.max_order_notional.is_none() {
+        return Err(format!(
+            "trading on a real {} venue needs a per-order cap: set {prefix}_MAX_ORDER_NOTIONAL \
+             (and optionally {prefix}_MAX_DAILY_NOTIONAL, {prefix}_ALLOWED_SYMBOLS)",
+            venue.as_str()
+        ));
+    }
+    Ok(VenueConfig { mode, tiers, caps })
+}
+
+impl ServerConfig {
+    /// From the process environment.
+    ///
+    /// # Errors
+    /// A message naming the variable for any invalid or unsafe value.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`from_env`](Self::from_env), reading variables through `lookup`.
+    ///
+    /// # Errors
+    /// As [`from_env`](Self::from_env).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
+        let backpack_mode = if set("BACKPACK_API_SECRET") || set("BACKPACK_PRIVATE_KEY") {
+            Mode::Live
+        } else {
+            Mode::Simulated
+        };
+        let backpack = venue_config(Venue::Backpack, backpack_mode, &lookup)?;
+
+        let (ibkr_mode, ibkr_gateway) = if set("IBKR_GATEWAY_HOST") || set("IBKR_GATEWAY_PORT") {
+            let mut gateway = ibkr_sdk::Config::from_lookup(&lookup).map_err(|e| e.to_string())?;
+            let mode = match gateway.trading_mode {
+                ibkr_sdk::TradingMode::Paper => Mode::Paper,
+                ibkr_sdk::TradingMode::Live => Mode::Live,
+            };
+            let tiers = venue_config(Venue::Ibkr, mode, &lookup)?.tiers;
+            // The trading tier is the one switch: it enables the SDK's orders, whose own
+            // rules (the live acknowledgement) then apply.
+            gateway.orders_enabled = tiers.trading;
+            gateway.validate().map_err(|e| e.to_string())?;
+            (mode, Some(gateway))
+        } else {
+            (Mode::Simulated, None)
+        };
+        let ibkr = venue_config(Venue::Ibkr, ibkr_mode, &lookup)?;
+
+        let dir = state_dir(&lookup);
+        let path = |name: &str, default: &str| {
+            lookup(name)
+                .filter(|v| !v.trim().is_empty())
+                .map_or_else(|| dir.join(default), PathBuf::from)
+        };
+        let confirm_ttl =
+            match lookup("TRADING_MCP_CONFIRM_TTL_SECS").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=3_600).contains(s))
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| {
+                        format!("TRADING_MCP_CONFIRM_TTL_SECS={text:?} is not 1-3600 seconds")
+                    })?,
+                None => Duration::from_secs(120),
+            };
+        let max_items = match lookup("TRADING_MCP_MAX_ITEMS").filter(|v| !v.trim().is_empty()) {
+            Some(text) => text
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=1_000).contains(n))
+                .ok_or_else(|| format!("TRADING_MCP_MAX_ITEMS={text:?} is not 1-1000"))?,
+            None => 50,
+        };
+        let simulator_speed = match lookup("TRADING_MCP_SIMULATOR_SPEED")
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(text) => text
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| format!("TRADING_MCP_SIMULATOR_SPEED={text:?} is not 1-100000"))?,
+            None => 1,
+        };
+        Ok(Self {
+            simulator_speed,
+            backpack,
+            ibkr,
+            ibkr_gateway,
+            journal_path: path("TRADING_MCP_JOURNAL", "journal.jsonl"),
+            kill_switch_path: path("TRADING_MCP_KILL_SWITCH", "KILL"),
+            confirm_ttl,
+            max_items,
+        })
+    }
+
+    /// Both venues simulated, every tier on, state files under `dir` (tests, the demo).
+    pub fn simulated(dir: &std::path::Path) -> Self {
+        let simulated = VenueConfig {
+            mode: Mode::Simulated,
+            tiers: Tiers::ALL,
+            caps: Caps::default(),
+        };
+        Self {
+            backpack: simulated.clone(),
+            ibkr: simulated,
+            ibkr_gateway: None,
+            journal_path: dir.join("journal.jsonl"),
+            kill_switch_path: dir.join("KILL"),
+            confirm_ttl: Duration::from_secs(120),
+            max_items: 50,
+            simulator_speed: 1,
+        }
+    }
+
+    /// The configuration of one venue.
+    pub fn venue(&self, venue: Venue) -> &VenueConfig {
+        match venue {
+            Venue::Backpack => &self.backpack,
+            Venue::Ibkr => &self.ibkr,
+        }
+    }
+
+    /// Keeps only the toolsets named (`--tools backpack,ibkr,market,account,trading`):
+    /// venue names keep a venue, tier names keep a tier on every venue.
+    ///
+    /// # Errors
+    /// For a name that is not a venue or a tier.
+    pub fn restrict_tools(&mut self, names: &str) -> Result<(), String> {
+        let mut venues = BTreeSet::new();
+        let mut tiers = Tiers::default();
+        let mut any_tier = false;
+        for word in names.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match word.to_ascii_lowercase().as_str() {
+                "backpack" => {
+                    venues.insert(Venue::Backpack);
+                }
+                "ibkr" => {
+                    venues.insert(Venue::Ibkr);
+                }
+                "market" => (tiers.market, any_tier) = (true, true),
+                "account" => (tiers.account, any_tier) = (true, true),
+                "trading" => (tiers.trading, any_tier) = (true, true),
+                other => {
+                    return Err(format!(
+                        "--tools: `{other}` is not a toolset; use backpack, ibkr, market, account, trading"
+                    ));
+                }
+            }
+        }
+        for venue in [Venue::Backpack, Venue::Ibkr] {
+            let config = match venue {
+                Venue::Backpack => &mut self.backpack,
+                Venue::Ibkr => &mut self.ibkr,
+            };
+            if !venues.is_empty() && !venues.contains(&venue) {
+                config.tiers = Tiers::default();
+            }
+            if any_tier {
+                config.tiers.market &= tiers.market;
+                config.tiers.account &= tiers.account;
+                config.tiers.trading &= tiers.trading;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<ServerConfig, String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ServerConfig::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn no_keys_means_both_simulators_with_every_tier() {
+        let config = from(&[("HOME", "/home/x")]).unwrap();
+        assert_eq!(
+            (config.backpack.mode, config.ibkr.mode),
+            (Mode::Simulated, Mode::Simulated)
+        );
+        assert_eq!(config.backpack.tiers, Tiers::ALL);
+        assert_eq!(
+            config.journal_path,
+            PathBuf::from("/home/x/.local/state/trading-mcp/journal.jsonl")
+        );
+    }
+
+    #[test]
+    fn a_real_venue_reads_only_until_trading_is_capped() {
+        let config = from(&[("BACKPACK_API_SECRET", "x")]).unwrap();
+        assert_eq!(
+            (config.backpack.mode, config.backpack.tiers),
+            (Mode::Live, Tiers::READ)
+        );
+        let error = from(&[
+            ("BACKPACK_API_SECRET", "x"),
+            ("TRADING_MCP_BACKPACK_TIERS", "market,account,trading"),
+        ])
+        .unwrap_err();
+        assert!(
+            error.contains("TRADING_MCP_BACKPACK_MAX_ORDER_NOTIONAL"),
+            "{error}"
+        );
+        let capped = from(&[
+            ("BACKPACK_API_SECRET", "x"),
+            ("TRADING_MCP_BACKPACK_TIERS", "market,trading"),
+            ("TRADING_MCP_BACKPACK_MAX_ORDER_NOTIONAL", "250"),
+            ("TRADING_MCP_BACKPACK_ALLOWED_SYMBOLS", "sol_usdc, BTC_USDC"),
+        ])
+        .unwrap();
+        assert!(capped.backpack.tiers.trading && !capped.backpack.tiers.account);
+        assert_eq!(
+            capped.backpack.caps.max_order_notional,
+            Some(Decimal::from(250))
+        );
+        assert!(
+            capped
+                .backpack
+                .caps
+                .allowed_symbols
+                .unwrap()
+                .contains("SOL_USDC")
+        );
+    }
+
+    #[test]
+    fn a_real_ibkr_gateway_trades_only_with_caps_and_the_sdk_rules() {
+        let paper = from(&[("IBKR_GATEWAY_PORT", "4002")]).unwrap();
+        assert_eq!(
+            (paper.ibkr.mode, paper.ibkr.tiers),
+            (Mode::Paper, Tiers::READ)
+        );
+        assert!(!paper.ibkr_gateway.unwrap().orders_enabled);
+        let live = from(&[
+            ("IBKR_GATEWAY_PORT", "4001"),
+            ("TRADING_MODE", "live"),
+            ("TRADING_MCP_IBKR_TIERS", "market,account,trading"),
+            ("TRADING_MCP_IBKR_MAX_ORDER_NOTIONAL", "1000"),
+        ])
+        .unwrap_err();
+        assert!(live.contains("IBKR_LIVE_ACK_FILE"), "{live}");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        assert!(
+            from(&[("TRADING_MCP_BACKPACK_TIERS", "market,spend")])
+                .unwrap_err()
+                .contains("spend")
+        );
+        assert!(
+            from(&[("TRADING_MCP_IBKR_MAX_DAILY_NOTIONAL", "-1")])
+                .unwrap_err()
+                .contains("MAX_DAILY")
+        );
+        assert!(from(&[("TRADING_MCP_CONFIRM_TTL_SECS", "0")]).is_err());
+    }
+
+    #[test]
+    fn tools_can_be_narrowed() {
+        let mut config = from(&[]).unwrap();
+        config.restrict_tools("backpack,market").unwrap();
+        assert_eq!(
+            config.backpack.tiers,
+            Tiers {
+                market: true,
+                account: false,
+                trading: false
+            }
+        );
+        assert!(!config.ibkr.tiers.any());
+        assert!(config.restrict_tools("bogus").is_err());
+    }
+}

@@ -1,0 +1,27 @@
+//! One MCP server for Backpack Exchange and Interactive Brokers (`trading-mcp`).
+//!
+//! - Tools are derived from the SDKs' own types: inputs are their request and order types
+//!   (unknown fields refused, decimals as strings or numbers), outputs their answer types in
+//!   bounded envelopes. Schemas are rewritten so every client can read them ([`schema`]).
+//! - Safety is the server's, not the model's ([`safety`]): tiers chosen by configuration
+//!   (a tier that is off is not registered), a preview and a single-use confirmation token
+//!   bound to exactly that order, asking the person when the client can ([`confirm`]), caps
+//!   checked inside the write path, a kill switch, an append-only journal ([`write`]).
+//! - With no keys configured both venues run on the built-in simulators ([`venues`]).
+
+pub mod config;
+pub mod confirm;
+pub mod demo;
+pub mod http;
+pub mod logging;
+pub mod safety;
+pub mod schema;
+pub mod server;
+pub mod state;
+pub mod tools;
+pub mod venues;
+pub mod write;
+
+pub use config::{Mode, ServerConfig, Tiers, Venue};
+pub use server::TradingServer;
+pub use state::AppState;

@@ -1,0 +1,126 @@
+//! The MCP server: which tools exist (chosen by the configuration), their schemas (rewritten
+//! for every client, see [`schema`](crate::schema)), the `trading-assistant` prompt.
+
+use std::sync::Arc;
+
+use rmcp::handler::server::router::prompt::PromptRouter;
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{
+    Implementation, PromptMessage, Role, ServerCapabilities, ServerConfig as McpServerConfig,
+};
+use rmcp::{ServerHandler, prompt, prompt_handler, prompt_router, tool_handler};
+
+use crate::config::Venue;
+use crate::schema::simplify_schema;
+use crate::state::AppState;
+
+/// What the server tells every client it is for.
+const INSTRUCTIONS: &str = "Trading tools for Backpack Exchange (crypto) and Interactive Brokers (stocks, futures, options). \
+Call `status` first: it says which venues are simulated, paper or live. To trade, call the venue's preview tool, \
+show the preview to the person, and place the order with its confirmation token only after they say yes.";
+
+/// The rules the `trading-assistant` prompt gives an assistant.
+pub const ASSISTANT_RULES: &str = "You help a person trade through these tools. Rules:
+1. Start with `status`: tell the person whether each venue is simulated, paper or live before anything else.
+2. Never place an order the person did not ask for. If a request is ambiguous (no quantity, no price for a limit order, \"buy some\", unclear symbol), ask; do not guess.
+3. Every order goes through the preview tool first (backpack_preview_order, ibkr_preview_order). Show the person the preview: the order as it will be sent, its value, fees, the warnings and what the caps leave.
+4. Place it (backpack_create_order, ibkr_place_order) only after the person explicitly says yes to that preview, passing the order exactly as previewed and its confirmation token. If they change anything, preview again. If they say no or never mind, place nothing.
+5. If a result says the outcome is unknown, do not send the order again: look it up (backpack_get_order, ibkr_get_order_status) and tell the person what you found.
+6. Report refusals (caps, kill switch, venue rejections) as they are; never try to work around a limit.
+7. Quantities and prices are decimals: send them as strings such as \"0.5\" or \"150.25\".";
+
+/// The MCP server.
+#[derive(Clone)]
+pub struct TradingServer {
+    pub(crate) state: Arc<AppState>,
+    tool_router: ToolRouter<Self>,
+    prompt_router: PromptRouter<Self>,
+}
+
+impl std::fmt::Debug for TradingServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TradingServer")
+            .field("tools", &self.tool_router.list_all().len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TradingServer {
+    /// The server with the tools its configuration allows.
+    pub fn new(state: Arc<AppState>) -> Self {
+        let mut router = Self::status_router();
+        let backpack = state.config.venue(Venue::Backpack).tiers;
+        let ibkr = state.config.venue(Venue::Ibkr).tiers;
+        if backpack.market {
+            router += Self::backpack_market_router();
+        }
+        if backpack.account {
+            router += Self::backpack_account_router();
+        }
+        if backpack.trading {
+            router += Self::backpack_trading_router();
+        }
+        if ibkr.market {
+            router += Self::ibkr_market_router();
+        }
+        if ibkr.account {
+            router += Self::ibkr_account_router();
+        }
+        if ibkr.trading {
+            router += Self::ibkr_trading_router();
+        }
+        for route in router.map.values_mut() {
+            let mut input = route.attr.input_schema.as_ref().clone();
+            simplify_schema(&mut input, false);
+            route.attr.input_schema = Arc::new(input);
+            if let Some(output) = &route.attr.output_schema {
+                let mut output = output.as_ref().clone();
+                simplify_schema(&mut output, true);
+                route.attr.output_schema = Some(Arc::new(output));
+            }
+        }
+        Self {
+            state,
+            tool_router: router,
+            prompt_router: Self::prompt_router(),
+        }
+    }
+
+    /// The shared state.
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Every tool this server lists.
+    pub fn tools(&self) -> Vec<rmcp::model::Tool> {
+        self.tool_router.list_all()
+    }
+}
+
+#[prompt_router]
+#[allow(missing_docs)] // the macro adds a generated accessor
+impl TradingServer {
+    /// The rules for an assistant that trades through this server.
+    #[prompt(
+        name = "trading-assistant",
+        description = "Rules for trading through these tools: preview, show, confirm, then place."
+    )]
+    async fn trading_assistant(&self) -> Vec<PromptMessage> {
+        vec![PromptMessage::new_text(Role::User, ASSISTANT_RULES)]
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+#[prompt_handler(router = self.prompt_router)]
+impl ServerHandler for TradingServer {
+    fn get_info(&self) -> McpServerConfig {
+        let mut info = McpServerConfig::default();
+        info.capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_prompts()
+            .build();
+        info.server_info = Implementation::new("trading-mcp", env!("CARGO_PKG_VERSION"));
+        info.instructions = Some(INSTRUCTIONS.into());
+        info
+    }
+}

@@ -1,0 +1,106 @@
+//! `status`: what the server may do and whether its venues answer, measured now (a dead
+//! gateway never looks healthy).
+
+use std::time::Duration;
+
+use rmcp::{tool, tool_router};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::Json;
+use crate::config::{Mode, Tiers, Venue};
+use crate::safety::caps::CapUsage;
+use crate::server::TradingServer;
+use crate::venues::Health;
+
+/// How long `status` waits for a venue that is not connected yet.
+const CONNECT_WAIT: Duration = Duration::from_secs(10);
+
+/// One venue's state.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct VenueStatus {
+    /// The venue.
+    pub venue: Venue,
+    /// Simulated, paper or live.
+    pub mode: Mode,
+    /// Tool groups on.
+    pub tiers: Tiers,
+    /// Caps and what is left of them in the last 24 hours.
+    pub caps: CapUsage,
+    /// A round trip to the venue now.
+    pub health: Health,
+}
+
+/// The server's state.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Status {
+    /// Server name and version.
+    pub server: String,
+    /// Venues with at least one tier on.
+    pub venues: Vec<VenueStatus>,
+    /// The write journal.
+    pub journal: String,
+    /// The kill-switch file, and whether it is engaged (every write refused).
+    pub kill_switch: String,
+    /// Whether the kill switch is engaged.
+    pub kill_switch_engaged: bool,
+    /// How long a preview's confirmation token lives.
+    pub confirmation_ttl_secs: u64,
+}
+
+fn unavailable(endpoint: &str, error: String) -> Health {
+    Health {
+        healthy: false,
+        round_trip_ms: None,
+        endpoint: endpoint.to_owned(),
+        account: None,
+        error: Some(error),
+    }
+}
+
+#[tool_router(router = status_router, vis = "pub(crate)")]
+impl TradingServer {
+    #[tool(
+        description = "Server status: per venue simulated/paper/live, tool tiers, caps left today, journal, kill switch, and a live health check.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn status(&self) -> Json<Status> {
+        let state = &self.state;
+        let mut venues = Vec::new();
+        for venue in [Venue::Backpack, Venue::Ibkr] {
+            let config = state.config.venue(venue);
+            if !config.tiers.any() {
+                continue;
+            }
+            let health = match venue {
+                Venue::Backpack => match tokio::time::timeout(CONNECT_WAIT, state.backpack()).await
+                {
+                    Ok(Ok(backpack)) => backpack.health().await,
+                    Ok(Err(error)) => unavailable("backpack", error),
+                    Err(_) => unavailable("backpack", "still connecting".into()),
+                },
+                Venue::Ibkr => match tokio::time::timeout(CONNECT_WAIT, state.ibkr()).await {
+                    Ok(Ok(ibkr)) => ibkr.health().await,
+                    Ok(Err(error)) => unavailable("ibkr", error),
+                    Err(_) => unavailable("ibkr", "still connecting".into()),
+                },
+            };
+            let caps = state.caps(venue).lock().await.usage(chrono::Utc::now());
+            venues.push(VenueStatus {
+                venue,
+                mode: config.mode,
+                tiers: config.tiers,
+                caps,
+                health,
+            });
+        }
+        Json(Status {
+            server: format!("trading-mcp {}", env!("CARGO_PKG_VERSION")),
+            venues,
+            journal: state.journal.path().display().to_string(),
+            kill_switch: state.kill_switch.path().display().to_string(),
+            kill_switch_engaged: state.kill_switch.engaged(),
+            confirmation_ttl_secs: state.tokens.ttl().as_secs(),
+        })
+    }
+}

@@ -1,0 +1,110 @@
+//! Backpack Exchange: the real exchange (keys from the environment) or the testkit's
+//! simulated exchange behind the fake REST server.
+
+use std::time::{Duration, Instant};
+
+use backpack_sdk::Client;
+use testkit::backpack::FakeBackpack;
+
+use super::Health;
+use crate::config::Mode;
+
+/// A connected Backpack venue.
+pub struct BackpackVenue {
+    /// The SDK client.
+    pub client: Client,
+    /// Simulated or live.
+    pub mode: Mode,
+    /// Keeps the simulator running while the venue lives.
+    simulator: Option<FakeBackpack>,
+}
+
+impl std::fmt::Debug for BackpackVenue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackpackVenue")
+            .field("base_url", &self.client.base_url())
+            .field("mode", &self.mode)
+            .field("simulated", &self.simulator.is_some())
+            .finish()
+    }
+}
+
+impl BackpackVenue {
+    /// Starts the simulator (`speed`: simulated milliseconds per real one) or connects to
+    /// the exchange configured in the environment.
+    ///
+    /// # Errors
+    /// A message saying what is wrong with the configuration or the simulator.
+    pub async fn start(mode: Mode, speed: u64) -> Result<Self, String> {
+        match mode {
+            Mode::Simulated => {
+                let fake = FakeBackpack::builder()
+                    .speed(speed)
+                    .record_requests(false)
+                    .try_start()
+                    .await
+                    .map_err(|e| format!("the Backpack simulator did not start: {e}"))?;
+                let client = Client::builder()
+                    .base_url(fake.uri())
+                    .credentials(fake.credentials())
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                Ok(Self {
+                    client,
+                    mode,
+                    simulator: Some(fake),
+                })
+            }
+            Mode::Paper | Mode::Live => {
+                let client =
+                    Client::from_env().map_err(|e| format!("Backpack configuration: {e}"))?;
+                if let Err(error) = client.sync_clock().await {
+                    tracing::warn!(%error, "could not read Backpack's clock; signing with the local one");
+                }
+                Ok(Self {
+                    client,
+                    mode,
+                    simulator: None,
+                })
+            }
+        }
+    }
+
+    /// The simulator, when this venue is one (tests move its market).
+    pub fn simulator(&self) -> Option<&FakeBackpack> {
+        self.simulator.as_ref()
+    }
+
+    /// A round trip to the exchange's clock now.
+    pub async fn health(&self) -> Health {
+        let started = Instant::now();
+        let answer =
+            tokio::time::timeout(Duration::from_secs(5), self.client.markets().time()).await;
+        let endpoint = self.client.base_url().to_owned();
+        match answer {
+            Ok(Ok(_)) => Health {
+                healthy: true,
+                round_trip_ms: Some(
+                    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                ),
+                endpoint,
+                account: None,
+                error: None,
+            },
+            Ok(Err(error)) => Health {
+                healthy: false,
+                round_trip_ms: None,
+                endpoint,
+                account: None,
+                error: Some(error.to_string()),
+            },
+            Err(_) => Health {
+                healthy: false,
+                round_trip_ms: None,
+                endpoint,
+                account: None,
+                error: Some("no answer within 5 s".into()),
+            },
+        }
+    }
+}

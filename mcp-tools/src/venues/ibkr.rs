@@ -1,0 +1,112 @@
+//! Interactive Brokers: a configured TWS / IB Gateway, or the testkit's fake gateway
+//! started in-process (prices take a small random walk so resting orders fill).
+
+use std::time::Duration;
+
+use ibkr_sdk::{Config, IbkrClient};
+use testkit::tws::FakeTws;
+
+use super::Health;
+use crate::config::Mode;
+
+/// A connected IBKR venue.
+pub struct IbkrVenue {
+    /// The SDK client.
+    pub client: IbkrClient,
+    /// Simulated, paper or live.
+    pub mode: Mode,
+    /// Keeps the simulator running while the venue lives.
+    simulator: Option<(FakeTws, tokio::task::JoinHandle<()>)>,
+}
+
+impl std::fmt::Debug for IbkrVenue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IbkrVenue")
+            .field("client", &self.client)
+            .field("mode", &self.mode)
+            .field("simulated", &self.simulator.is_some())
+            .finish()
+    }
+}
+
+impl Drop for IbkrVenue {
+    fn drop(&mut self) {
+        if let Some((_, walk)) = &self.simulator {
+            walk.abort();
+        }
+    }
+}
+
+impl IbkrVenue {
+    /// Starts the fake gateway and connects to it (orders enabled when `trading`), or
+    /// connects to the configured gateway.
+    ///
+    /// # Errors
+    /// A message saying why the gateway cannot be used.
+    pub async fn start(mode: Mode, gateway: Option<Config>, trading: bool) -> Result<Self, String> {
+        match (mode, gateway) {
+            (Mode::Simulated, _) | (_, None) => {
+                let fake = FakeTws::builder()
+                    .record_requests(false)
+                    .try_start()
+                    .await
+                    .map_err(|e| format!("the IBKR simulator did not start: {e}"))?;
+                let mut config = Config::paper("127.0.0.1", fake.address().port());
+                config.orders_enabled = trading;
+                config.max_messages_per_second = None;
+                let client = IbkrClient::connect(config)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let walk = fake.walk(Duration::from_secs(1), 7);
+                Ok(Self {
+                    client,
+                    mode: Mode::Simulated,
+                    simulator: Some((fake, walk)),
+                })
+            }
+            (_, Some(config)) => {
+                let client = IbkrClient::connect(config)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(Self {
+                    client,
+                    mode,
+                    simulator: None,
+                })
+            }
+        }
+    }
+
+    /// The fake gateway, when this venue is one (tests move its prices).
+    pub fn simulator(&self) -> Option<&FakeTws> {
+        self.simulator.as_ref().map(|(fake, _)| fake)
+    }
+
+    /// A round trip to the gateway's clock now: a dead gateway is never reported healthy.
+    pub async fn health(&self) -> Health {
+        let endpoint = self.client.config().address();
+        match self.client.healthcheck().await {
+            Ok(health) if health.connected => Health {
+                healthy: true,
+                round_trip_ms: Some(health.round_trip_ms),
+                endpoint,
+                account: Some(health.account),
+                error: None,
+            },
+            Ok(health) => Health {
+                healthy: false,
+                round_trip_ms: Some(health.round_trip_ms),
+                endpoint,
+                account: Some(health.account),
+                error: Some("the connection to the gateway is down (reconnecting)".into()),
+            },
+            Err(error) => Health {
+                healthy: false,
+                round_trip_ms: None,
+                endpoint,
+                account: Some(self.client.account_id().to_owned()),
+                error: Some(error.to_string()),
+            },
+        }
+    }
+}
