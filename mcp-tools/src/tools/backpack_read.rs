@@ -6,18 +6,19 @@ use backpack_sdk::model::{
     BalanceWithLent, ClientOrderId, Depth, Fill, FuturePosition, HistoricalOrder, Level, Market,
     MarketType, Order, OrderId, SortDirection, Symbol, Ticker,
 };
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Json, Listed, bounded};
+use super::{Json, Listed, Parameters, bounded};
 use crate::server::TradingServer;
 
 /// What to tell the model about a Backpack error.
 pub(crate) fn backpack_error(error: &backpack_sdk::Error) -> String {
     let text = error.to_string();
-    if error.is_not_found() {
+    if text.to_ascii_lowercase().contains("symbol") {
+        format!("{text} (list the symbols with backpack_get_markets)")
+    } else if error.is_not_found() {
         format!("{text} (check the symbol with backpack_get_markets, or the order id)")
     } else {
         text

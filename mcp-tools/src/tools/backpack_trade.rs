@@ -2,13 +2,12 @@
 //! with the token of exactly that order), cancel one, cancel all.
 
 use backpack_sdk::model::{
-    Depth, Market, Notional, Order, OrderExecutePayload, Price, Side, Symbol,
+    Balances, Depth, Market, Notional, Order, OrderExecutePayload, Price, Side, Symbol,
 };
 use backpack_sdk::spec::{MarketSize, OrderKind, OrderSpec};
 use backpack_sdk::{Error as SdkError, Outcome as SdkOutcome};
 use rmcp::handler::server::common::schema_for_output;
 use rmcp::handler::server::tool::{InputResponses, RequestState};
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResponse;
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, tool, tool_router};
@@ -19,7 +18,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::backpack_read::{OrderParams, SymbolParams, backpack_error};
-use super::{Listed, bounded, failure, structured};
+use super::{Listed, Parameters, bounded, failure, structured};
 use crate::config::{Mode, Venue};
 use crate::confirm::{Answer, Confirmation, Pending, confirm};
 use crate::safety::caps::CapUsage;
@@ -145,6 +144,35 @@ fn estimate(spec: &OrderSpec, depth: Option<&Depth>) -> (Option<Price>, Option<D
             )
         }
     }
+}
+
+/// Why a spot order cannot be paid for with the available balance, if it cannot (orders that
+/// borrow or redeem lent funds are left to the exchange).
+fn unaffordable(
+    spec: &OrderSpec,
+    market: &Market,
+    notional: Option<Decimal>,
+    balances: &Balances,
+) -> Option<String> {
+    let margin = spec.margin();
+    if market.is_derivative()
+        || margin.auto_borrow == Some(true)
+        || margin.auto_lend_redeem == Some(true)
+    {
+        return None;
+    }
+    let (asset, needed) = match spec.side() {
+        Side::Bid => (market.quote_symbol.as_str(), notional?),
+        _ => (market.base_symbol.as_str(), spec.quantity()?.value()),
+    };
+    let available = balances.get(asset).available.value();
+    (needed > available).then(|| {
+        format!(
+            "insufficient funds: the order needs {} {asset} but {} is available; reduce the quantity",
+            needed.normalize(),
+            available.normalize()
+        )
+    })
 }
 
 fn describe(spec: &OrderSpec, mode: Mode, notional: Option<Decimal>) -> String {
@@ -276,6 +304,11 @@ impl TradingServer {
             Ok(venue) => venue,
             Err(message) => return Ok(failure(message)),
         };
+        if let Ok(balances) = venue.client.account().balances().await
+            && let Some(problem) = unaffordable(&spec, &market, notional, &balances)
+        {
+            return Ok(failure(problem));
+        }
         let fee_rate = match venue.client.account().settings().await {
             Ok(settings) => {
                 let post_only = matches!(

@@ -5,12 +5,11 @@ use ibkr_sdk::{
     AccountSummary, Bar, BarsRequest, ContractSpec, OrderId, OrderReport, PnlReport, Position,
     Quote,
 };
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{Json, Listed, bounded};
+use super::{Json, Listed, Parameters, bounded};
 use crate::server::TradingServer;
 
 /// Most contracts one quote call takes.

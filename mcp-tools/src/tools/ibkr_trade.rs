@@ -6,7 +6,6 @@ use ibkr_sdk::{
 };
 use rmcp::handler::server::common::schema_for_output;
 use rmcp::handler::server::tool::{InputResponses, RequestState};
-use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResponse;
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, tool, tool_router};
@@ -15,7 +14,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::ibkr_read::{OrderItem, ibkr_error};
-use super::{Listed, bounded, failure, structured};
+use super::{Listed, Parameters, bounded, failure, structured};
 use crate::config::{Mode, Venue};
 use crate::confirm::{Answer, Confirmation, Pending, confirm};
 use crate::safety::caps::CapUsage;

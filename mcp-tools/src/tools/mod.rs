@@ -7,10 +7,12 @@ pub mod ibkr_read;
 pub mod ibkr_trade;
 pub mod status;
 
-use rmcp::handler::server::tool::IntoCallToolResult;
+use rmcp::handler::server::common::FromContextPart;
+use rmcp::handler::server::tool::{IntoCallToolResult, ToolCallContext};
 use rmcp::model::{CallToolResponse, CallToolResult};
 use schemars::JsonSchema;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// A bounded list.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -62,6 +64,42 @@ pub fn structured<T: Serialize>(value: &T) -> CallToolResponse {
             CallToolResult::structured(json).into()
         }
         Err(error) => failure(format!("the answer could not be encoded: {error}")),
+    }
+}
+
+/// A tool's arguments, read as rmcp's `Parameters` are (the macro finds the input schema
+/// by this type's name), but a mistake names the field: `order.quantity: invalid type`.
+#[derive(Debug, Clone)]
+pub struct Parameters<T>(pub T);
+
+impl<T: JsonSchema> JsonSchema for Parameters<T> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        T::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        T::json_schema(generator)
+    }
+}
+
+impl<S, T: DeserializeOwned> FromContextPart<ToolCallContext<'_, S>> for Parameters<T> {
+    fn from_context_part(context: &mut ToolCallContext<'_, S>) -> Result<Self, rmcp::ErrorData> {
+        let arguments = serde_json::Value::Object(context.arguments.take().unwrap_or_default());
+        serde_path_to_error::deserialize(arguments)
+            .map(Parameters)
+            .map_err(|error| {
+                let path = error.path().to_string();
+                let place = if path == "." {
+                    String::new()
+                } else {
+                    format!("{path}: ")
+                };
+                // rmcp turns an error with this prefix into a tool error the model reads.
+                rmcp::ErrorData::invalid_params(
+                    format!("failed to deserialize parameters: {place}{}", error.inner()),
+                    None,
+                )
+            })
     }
 }
 

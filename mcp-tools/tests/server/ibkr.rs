@@ -1,0 +1,213 @@
+//! Every IBKR tool on the fake gateway.
+
+use serde_json::{Value, json};
+
+use super::{Harness, start};
+
+fn aapl() -> Value {
+    json!({ "symbol": "AAPL", "sec_type": "STK" })
+}
+
+/// Previews and places an IBKR order or bracket (`{"order": ..}` / `{"bracket": ..}`).
+async fn place_ibkr(h: &Harness<()>, what: Value) -> Value {
+    let preview = h.ok("ibkr_preview_order", what.clone()).await;
+    let mut args = what.as_object().unwrap().clone();
+    args.insert(
+        "confirmation_token".into(),
+        preview["confirmation_token"].clone(),
+    );
+    h.ok("ibkr_place_order", Value::Object(args)).await
+}
+
+#[tokio::test]
+async fn quotes_and_bars() {
+    let h = start().await;
+    let quotes = h
+        .ok("ibkr_get_quote", json!({ "contracts": [aapl(), { "symbol": "ES", "sec_type": "FUT" }, { "symbol": "NOPE", "sec_type": "STK" }] }))
+        .await;
+    let items = quotes["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["quote"]["contract"], "STK AAPL");
+    assert!(items[0]["quote"]["bid"].is_string() && items[0]["quote"]["source"] == "live");
+    assert!(
+        items[1]["quote"]["contract"]
+            .as_str()
+            .unwrap()
+            .starts_with("FUT ES")
+    );
+    assert!(
+        items[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no contract found"),
+        "{}",
+        items[2]
+    );
+    let too_many = h
+        .refused("ibkr_get_quote", json!({ "contracts": vec![aapl(); 21] }))
+        .await;
+    assert!(too_many.contains("1 to 20"), "{too_many}");
+
+    let bars = h
+        .ok(
+            "ibkr_get_historical_data",
+            json!({ "contract": aapl(), "bars": { "bar_size": "1 hour", "duration": "2 D" } }),
+        )
+        .await;
+    assert_eq!(
+        (bars["bar_size"].as_str(), bars["duration"].as_str()),
+        (Some("1 hour"), Some("2 D"))
+    );
+    assert!(bars["bars"]["count"].as_u64().unwrap() >= 48);
+    let many = h
+        .ok(
+            "ibkr_get_historical_data",
+            json!({ "contract": aapl(), "bars": { "bar_size": "1 min", "duration": "1 D" } }),
+        )
+        .await;
+    assert_eq!(many["bars"]["count"], 300);
+    assert!(many["bars"]["total"].as_u64().unwrap() > 1_000);
+    assert!(
+        many["bars"]["truncated"]
+            .as_str()
+            .unwrap()
+            .contains("last 300")
+    );
+    let bad = h
+        .refused(
+            "ibkr_get_historical_data",
+            json!({ "contract": aapl(), "bars": { "bar_size": "7 min", "duration": "1 D" } }),
+        )
+        .await;
+    assert!(bad.contains("bar size `7 min`"), "{bad}");
+}
+
+#[tokio::test]
+async fn account_status_and_pnl() {
+    let h = start().await;
+    let status = h.ok("ibkr_get_account_status", json!({})).await;
+    assert_eq!(status["summary"]["account"], "DU1234567");
+    assert_eq!(status["summary"]["net_liquidation"], "100000.00");
+    assert_eq!(status["positions"]["count"], 0);
+    let market = json!({ "order": { "contract": aapl(), "action": "BUY", "quantity": "10", "order_type": "MKT" } });
+    let placed = place_ibkr(&h, market).await;
+    let id = placed["orders"][0]["order_id"].clone();
+    let mut filled = Value::Null;
+    for _ in 0..50 {
+        filled = h
+            .ok("ibkr_get_order_status", json!({ "order_ids": [id] }))
+            .await;
+        if filled["items"][0]["report"]["status"] == "Filled" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(filled["items"][0]["report"]["status"], "Filled", "{filled}");
+    assert_eq!(
+        filled["items"][0]["report"]["fills"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let status = h.ok("ibkr_get_account_status", json!({})).await;
+    assert_eq!(status["positions"]["items"][0]["symbol"], "AAPL");
+    assert_eq!(status["positions"]["items"][0]["quantity"], "10");
+    let pnl = h.ok("ibkr_get_pnl", json!({})).await;
+    assert_eq!(pnl["pnl"]["by_symbol"][0]["symbol"], "AAPL");
+}
+
+#[tokio::test]
+async fn single_orders_preview_place_status_cancel() {
+    let h = start().await;
+    let order = json!({ "order": { "contract": aapl(), "action": "BUY", "quantity": "5", "order_type": "LMT", "limit_price": "150" } });
+    let preview = h.ok("ibkr_preview_order", order.clone()).await;
+    assert_eq!(preview["preview"]["source"], "ibkr", "IBKR's what-if");
+    assert_eq!(preview["preview"]["notional"], "750");
+    assert!(preview["preview"]["commission"].is_string());
+    let warnings = serde_json::to_string(&preview["warnings"]).unwrap();
+    assert!(warnings.contains("far from the market"), "{warnings}");
+    assert_eq!(
+        h.ibkr_orders().await,
+        1,
+        "the what-if is the only order message"
+    );
+
+    let mut args = order.as_object().unwrap().clone();
+    args.insert(
+        "confirmation_token".into(),
+        preview["confirmation_token"].clone(),
+    );
+    let placed = h.ok("ibkr_place_order", Value::Object(args)).await;
+    let report = &placed["orders"][0];
+    assert_eq!(
+        (report["status"].as_str(), report["limit_price"].as_str()),
+        (Some("Submitted"), Some("150"))
+    );
+    let id = report["order_id"].clone();
+
+    let working = h.ok("ibkr_get_order_status", json!({})).await;
+    assert_eq!(working["items"][0]["order_id"], id);
+    let cancelled = h
+        .ok("ibkr_cancel_order", json!({ "order_ids": [id] }))
+        .await;
+    assert_eq!(
+        cancelled["orders"]["items"][0]["report"]["status"],
+        "Cancelled"
+    );
+    // Idempotent: cancelling a cancelled order reports it cancelled.
+    let again = h
+        .ok("ibkr_cancel_order", json!({ "order_ids": [id] }))
+        .await;
+    assert_eq!(again["orders"]["items"][0]["report"]["status"], "Cancelled");
+    let unknown = h
+        .refused("ibkr_cancel_order", json!({ "order_ids": [9999] }))
+        .await;
+    assert!(unknown.contains("order 9999 not found"), "{unknown}");
+}
+
+#[tokio::test]
+async fn brackets_and_trailing_stops() {
+    let h = start().await;
+    let bracket = json!({ "bracket": {
+        "contract": aapl(), "action": "BUY", "quantity": "10",
+        "entry": { "type": "limit", "price": "180" }, "take_profit": "200", "stop_loss": "170", "time_in_force": "GTC"
+    } });
+    let placed = place_ibkr(&h, bracket).await;
+    let orders = placed["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 3);
+    let types: Vec<&str> = orders
+        .iter()
+        .map(|o| o["order_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["LMT", "LMT", "STP"]);
+    assert_eq!(orders[1]["parent_id"], orders[0]["order_id"]);
+    let ids: Vec<Value> = orders.iter().map(|o| o["order_id"].clone()).collect();
+    let status = h
+        .ok("ibkr_get_order_status", json!({ "order_ids": ids }))
+        .await;
+    assert_eq!(status["count"], 3);
+    let cancelled = h.ok("ibkr_cancel_order", json!({ "order_ids": ids })).await;
+    assert!(
+        cancelled["orders"]["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["report"]["status"] == "Cancelled")
+    );
+
+    let trailing = json!({ "order": { "contract": aapl(), "action": "SELL", "quantity": "1", "order_type": "TRAIL", "trail_percent": "2" } });
+    let placed = place_ibkr(&h, trailing).await;
+    assert_eq!(placed["orders"][0]["order_type"], "TRAIL");
+
+    let both = h.refused("ibkr_preview_order", json!({ "order": { "contract": aapl(), "action": "BUY", "quantity": "1", "order_type": "MKT" }, "bracket": { "contract": aapl(), "action": "BUY", "quantity": "1", "entry": { "type": "market" }, "take_profit": "200", "stop_loss": "100" } })).await;
+    assert!(
+        both.contains("exactly one of `order` or `bracket`"),
+        "{both}"
+    );
+    let inverted = h.refused("ibkr_preview_order", json!({ "bracket": { "contract": aapl(), "action": "BUY", "quantity": "1", "entry": { "type": "limit", "price": "180" }, "take_profit": "170", "stop_loss": "190" } })).await;
+    assert!(
+        inverted.contains("take profit (170) must be above the stop loss (190)"),
+        "{inverted}"
+    );
+}
