@@ -45,7 +45,8 @@
 //! - [`api`]: one struct per endpoint implementing [`api::Request`].
 //! - [`Client`] (feature `client`): sends requests with retries, clock-offset correction and
 //!   typed errors; grouped as [`Client::markets`], [`Client::account`], [`Client::orders`],
-//!   [`Client::history`].
+//!   [`Client::history`]. A [`client::LocalTransport`] answers requests in this process
+//!   instead of the network (simulators), with the same signing and error handling.
 //!
 //! # Features
 //!

@@ -8,6 +8,7 @@ mod client {
     mod auth;
     pub(crate) mod common;
     mod faults;
+    mod local;
     mod orders;
     mod public;
     mod secrets;

@@ -6,7 +6,7 @@
 //! - Safety is the server's, not the model's ([`safety`]): tiers chosen by configuration
 //!   (a tier that is off is not registered), a preview and a single-use confirmation token
 //!   bound to exactly that order, asking the person when the client can ([`confirm`]), caps
-//!   checked inside the write path, a kill switch, an append-only journal ([`write`]).
+//!   checked inside the write path, a kill switch, an append-only journal ([`write`](mod@write)).
 //! - With no keys configured both venues run on the built-in simulators ([`venues`]).
 
 pub mod config;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::clock::{Clock, SystemClock};
 use super::retry::RetryPolicy;
-use super::{Client, Inner};
+use super::{Client, Inner, LocalTransport, Transport};
 use crate::credentials::Credentials;
 use crate::error::Error;
 use crate::signing::Window;
@@ -31,6 +31,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
+    local: Option<Arc<dyn LocalTransport>>,
     auto_client_id: bool,
 }
 
@@ -45,6 +46,7 @@ impl Default for ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: Duration::from_secs(5),
             http: None,
+            local: None,
             auto_client_id: true,
         }
     }
@@ -129,6 +131,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Sends every request to `transport`, a handler in this process (a simulator),
+    /// instead of the network: requests are still built, signed, retried and decoded as for
+    /// the exchange. The base URL then only names the endpoint. Timeouts do not apply.
+    pub fn local_transport(mut self, transport: Arc<dyn LocalTransport>) -> Self {
+        self.local = Some(transport);
+        self
+    }
+
     /// Whether orders without a client id get a random one (default `true`), so that an
     /// order whose outcome is unknown can always be found again.
     pub fn auto_client_id(mut self, enabled: bool) -> Self {
@@ -150,14 +160,17 @@ impl ClientBuilder {
                 "base URL `{base_url}` must be http(s)://host[:port]"
             )));
         }
-        let http = match self.http {
-            Some(http) => http,
-            None => reqwest::Client::builder()
-                .timeout(self.timeout)
-                .connect_timeout(self.connect_timeout)
-                .user_agent(concat!("backpack-sdk/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| Error::InvalidRequest(format!("HTTP client: {e}")))?,
+        let transport = match (self.local, self.http) {
+            (Some(local), _) => Transport::Local(local),
+            (None, Some(http)) => Transport::Http(http),
+            (None, None) => Transport::Http(
+                reqwest::Client::builder()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.connect_timeout)
+                    .user_agent(concat!("backpack-sdk/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| Error::InvalidRequest(format!("HTTP client: {e}")))?,
+            ),
         };
         let mut seed = [0u8; 8];
         // Seeds jitter and automatic client ids. If the OS has no randomness, fall back to
@@ -167,7 +180,7 @@ impl ClientBuilder {
         }
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                transport,
                 base_url,
                 credentials: self.credentials,
                 window: self.window,

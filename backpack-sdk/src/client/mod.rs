@@ -10,6 +10,7 @@ mod account;
 mod builder;
 mod clock;
 mod history;
+mod local;
 mod markets;
 mod orders;
 mod retry;
@@ -32,6 +33,7 @@ pub use account::Account;
 pub use builder::{ClientBuilder, DEFAULT_BASE_URL, DEFAULT_TIMEOUT, ENV_BASE_URL};
 pub use clock::{Clock, ClockOffset, ManualClock, SystemClock};
 pub use history::History;
+pub use local::{LocalRequest, LocalResponse, LocalTransport};
 pub use markets::Markets;
 pub use orders::{Orders, Reconciled};
 pub use retry::RetryPolicy;
@@ -44,7 +46,7 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     base_url: String,
     credentials: Option<Credentials>,
     window: Window,
@@ -54,6 +56,15 @@ struct Inner {
     timeout: Duration,
     auto_client_id: bool,
     random_state: AtomicU64,
+}
+
+/// Where requests go.
+#[derive(Debug)]
+enum Transport {
+    /// The network.
+    Http(reqwest::Client),
+    /// A handler in this process.
+    Local(Arc<dyn LocalTransport>),
 }
 
 /// A request ready to go out: what is the same on every attempt.
@@ -271,33 +282,46 @@ impl Client {
             headers.insert("x-timestamp", HeaderValue::from(timestamp));
             headers.insert("x-window", HeaderValue::from(window.millis()));
         }
-        let mut builder = self
-            .inner
-            .http
-            .request(prepared.method.clone(), prepared.url.clone());
-        if let Some(body) = &prepared.body {
+        if prepared.body.is_some() {
             headers.insert(
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/json; charset=utf-8"),
             );
-            builder = builder.body(body.clone());
         }
-        let response = builder
-            .headers(headers)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(e))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
+        let (status, response_headers, body) = match &self.inner.transport {
+            Transport::Http(http) => {
+                let mut builder = http.request(prepared.method.clone(), prepared.url.clone());
+                if let Some(body) = &prepared.body {
+                    builder = builder.body(body.clone());
+                }
+                let response = builder
+                    .headers(headers)
+                    .send()
+                    .await
+                    .map_err(|e| self.transport_error(e))?;
+                let status = response.status().as_u16();
+                let response_headers = response.headers().clone();
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(|e| self.transport_error(e))?;
+                (status, response_headers, body)
+            }
+            Transport::Local(local) => {
+                let response = local.send(LocalRequest {
+                    method: prepared.method.clone(),
+                    url: prepared.url.clone(),
+                    headers,
+                    body: prepared.body.clone(),
+                });
+                (response.status, response.headers, response.body)
+            }
+        };
+        let retry_after = response_headers
             .get(RETRY_AFTER)
             .and_then(|value| value.to_str().ok())
             .and_then(|text| text.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
         if (200..300).contains(&status) {
             return R::decode(status, &body).map_err(|source| Error::Decode {
                 status,

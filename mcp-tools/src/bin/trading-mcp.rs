@@ -95,7 +95,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 None => {
                     let running = server
-                        .serve(rmcp::transport::stdio())
+                        .serve(rmcp::transport::io::stdio_pipes())
                         .await
                         .map_err(|e| format!("the MCP session did not start: {e}"))?;
                     state.warm_up();
@@ -110,7 +110,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-#[tokio::main]
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli).await {

@@ -1,10 +1,11 @@
 //! Backpack Exchange: the real exchange (keys from the environment) or the testkit's
-//! simulated exchange behind the fake REST server.
+//! simulated exchange, served in this process (requests are built, signed, verified and
+//! answered exactly as over HTTP, without a socket).
 
 use std::time::{Duration, Instant};
 
 use backpack_sdk::Client;
-use testkit::backpack::FakeBackpack;
+use testkit::backpack::{FakeBackpack, LocalBackpack};
 
 use super::Health;
 use crate::config::Mode;
@@ -15,8 +16,8 @@ pub struct BackpackVenue {
     pub client: Client,
     /// Simulated or live.
     pub mode: Mode,
-    /// Keeps the simulator running while the venue lives.
-    simulator: Option<FakeBackpack>,
+    /// The simulated exchange, when this venue is one.
+    simulator: Option<LocalBackpack>,
 }
 
 impl std::fmt::Debug for BackpackVenue {
@@ -40,15 +41,9 @@ impl BackpackVenue {
             Mode::Simulated => {
                 let fake = FakeBackpack::builder()
                     .speed(speed)
-                    .record_requests(false)
-                    .try_start()
-                    .await
+                    .build_local()
                     .map_err(|e| format!("the Backpack simulator did not start: {e}"))?;
-                let client = Client::builder()
-                    .base_url(fake.uri())
-                    .credentials(fake.credentials())
-                    .build()
-                    .map_err(|e| e.to_string())?;
+                let client = fake.client_builder().build().map_err(|e| e.to_string())?;
                 Ok(Self {
                     client,
                     mode,
@@ -70,8 +65,8 @@ impl BackpackVenue {
         }
     }
 
-    /// The simulator, when this venue is one (tests move its market).
-    pub fn simulator(&self) -> Option<&FakeBackpack> {
+    /// The simulator, when this venue is one (tests inspect its exchange).
+    pub fn simulator(&self) -> Option<&LocalBackpack> {
         self.simulator.as_ref()
     }
 

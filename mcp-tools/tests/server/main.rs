@@ -1,7 +1,12 @@
 //! `trading-mcp` through a real MCP client (rmcp's), in-process over a duplex pipe, against
 //! the simulators. Every test has its own journal and kill-switch folder.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::new_without_default)] // tests
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::new_without_default
+)] // tests
 
 mod backpack;
 mod confirmation;

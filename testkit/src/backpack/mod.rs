@@ -18,6 +18,7 @@
 
 mod auth;
 mod faults;
+mod local;
 mod router;
 
 use std::net::TcpListener;
@@ -31,6 +32,7 @@ use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub use faults::{Fault, FaultRule};
+pub use local::{LOCAL_BASE_URL, LocalBackpack};
 
 use crate::exchange::{AccountId, ConfigError, Exchange, ExchangeConfig};
 use router::Shared;
@@ -160,12 +162,9 @@ impl FakeBackpackBuilder {
         self
     }
 
-    /// Starts the server.
-    ///
-    /// # Errors
-    /// [`StartError`] if the engine configuration is invalid or the port cannot be bound.
-    pub async fn try_start(self) -> Result<FakeBackpack, StartError> {
-        let mut config = self.exchange;
+    /// The engine with the default account, shared by every way of serving it.
+    fn engine(&self) -> Result<(Arc<Shared>, AccountId), StartError> {
+        let mut config = self.exchange.clone();
         config.start_ms = self.clock.now_ms();
         let mut exchange = Exchange::new(config)?;
         let balances: Vec<(&str, Decimal)> = self
@@ -177,7 +176,33 @@ impl FakeBackpackBuilder {
         for (asset, amount) in &self.lent {
             exchange.deposit(account, asset, Decimal::ZERO, *amount)?;
         }
-        let shared = Arc::new(Shared::new(exchange, self.clock.clone(), self.speed));
+        Ok((
+            Arc::new(Shared::new(exchange, self.clock.clone(), self.speed)),
+            account,
+        ))
+    }
+
+    /// The simulated exchange in this process, without a server: the SDK client reaches it
+    /// through a [`LocalTransport`](backpack_sdk::client::LocalTransport) (requests are
+    /// signed and verified, never sent over a socket; faults do not apply).
+    ///
+    /// # Errors
+    /// [`StartError`] if the engine configuration is invalid.
+    pub fn build_local(self) -> Result<LocalBackpack, StartError> {
+        let (shared, account) = self.engine()?;
+        Ok(LocalBackpack {
+            shared,
+            credentials: self.credentials,
+            account,
+        })
+    }
+
+    /// Starts the server.
+    ///
+    /// # Errors
+    /// [`StartError`] if the engine configuration is invalid or the port cannot be bound.
+    pub async fn try_start(self) -> Result<FakeBackpack, StartError> {
+        let (shared, account) = self.engine()?;
         let listener = TcpListener::bind(("127.0.0.1", self.port.unwrap_or(0))).map_err(|e| {
             StartError(format!(
                 "cannot listen on 127.0.0.1:{}: {e}",
@@ -311,6 +336,11 @@ impl FakeBackpack {
             .into_mock(Arc::clone(&self.shared))
             .mount(&self.server)
             .await;
+    }
+
+    /// A transport that reaches this fake's engine directly, without the server.
+    pub fn transport(&self) -> Arc<dyn backpack_sdk::client::LocalTransport> {
+        local::transport(&self.shared)
     }
 
     /// Every request received so far (empty if recording is off).

@@ -1,0 +1,206 @@
+//! `trading-mcp` over stdio, as a host drives it, against the built-in simulators:
+//!
+//! - cold start: spawn to the `initialize` result, over fresh processes;
+//! - `tools/call backpack_list_orders`: round trips on one session (p50, p99);
+//! - the server's peak RSS (`VmHWM`) after the calls;
+//! - the size of the `tools/list` result.
+//!
+//! One JSON line per figure on stdout. Needs the release binary next to this one:
+//!
+//! ```text
+//! cargo build --release -p mcp-tools && cargo run --release -p benches --bin mcp-stdio-bench [-- --calls 2000 --starts 30]
+//! ```
+
+#![allow(
+    clippy::float_arithmetic,
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use benches::percentile;
+use serde_json::{Value, json};
+
+fn server_binary() -> PathBuf {
+    let here = std::env::current_exe().unwrap();
+    let path = here.with_file_name("trading-mcp");
+    assert!(
+        path.exists(),
+        "{} is missing: cargo build --release -p mcp-tools",
+        path.display()
+    );
+    path
+}
+
+struct Session {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: u64,
+}
+
+impl Session {
+    fn spawn(binary: &PathBuf, state: &std::path::Path) -> Session {
+        let mut child = Command::new(binary)
+            .env("TRADING_MCP_JOURNAL", state.join("journal.jsonl"))
+            .env("TRADING_MCP_KILL_SWITCH", state.join("KILL"))
+            .env("RUST_LOG", "warn")
+            .env_remove("BACKPACK_API_SECRET")
+            .env_remove("IBKR_GATEWAY_HOST")
+            .env_remove("IBKR_GATEWAY_PORT")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Session {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, message: &Value) {
+        let mut line = serde_json::to_vec(message).unwrap();
+        line.push(b'\n');
+        self.stdin.write_all(&line).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// Sends a request and reads lines until its answer; returns the answer's raw line.
+    fn request(&mut self, method: &str, params: Value) -> String {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(
+                self.stdout.read_line(&mut line).unwrap() > 0,
+                "the server closed stdout"
+            );
+            let message: Value = serde_json::from_str(&line).unwrap();
+            if message["id"].as_u64() == Some(id) {
+                assert!(message.get("error").is_none(), "{line}");
+                return line.clone();
+            }
+        }
+    }
+
+    fn initialize(&mut self) -> String {
+        let answer = self.request(
+            "initialize",
+            json!({ "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "bench", "version": "0" } }),
+        );
+        self.send(&json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }));
+        answer
+    }
+
+    fn peak_rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find(|line| line.starts_with("VmHWM:"))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+fn arg(args: &[String], name: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let calls = arg(&args, "--calls", 2_000);
+    let starts = arg(&args, "--starts", 30);
+    let binary = server_binary();
+    let state = std::env::temp_dir().join(format!("mcp-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&state).unwrap();
+
+    // Cold start: spawn -> initialize result, fresh process each time (first one warms the
+    // page cache and is not counted).
+    let mut cold = Vec::new();
+    for i in 0..=starts {
+        let started = Instant::now();
+        let mut session = Session::spawn(&binary, &state);
+        session.initialize();
+        if i > 0 {
+            cold.push(u64::try_from(started.elapsed().as_nanos()).unwrap());
+        }
+    }
+    cold.sort_unstable();
+    println!(
+        "{}",
+        json!({ "case": "cold_start_to_initialize", "runs": starts, "p50_ms": percentile(&cold, 50.0) as f64 / 1e6, "min_ms": cold[0] as f64 / 1e6, "p90_ms": percentile(&cold, 90.0) as f64 / 1e6 })
+    );
+
+    let mut session = Session::spawn(&binary, &state);
+    session.initialize();
+    let tools = session.request("tools/list", json!({}));
+    let listed: Value = serde_json::from_str(&tools).unwrap();
+    let result = serde_json::to_string(&listed["result"]).unwrap();
+    println!(
+        "{}",
+        json!({ "case": "tools_list_size", "tools": listed["result"]["tools"].as_array().map_or(0, Vec::len), "result_bytes": result.len(), "kib": result.len() as f64 / 1024.0 })
+    );
+
+    // The simulator connects in the background; the first call waits for it.
+    let call = json!({ "name": "backpack_list_orders", "arguments": {} });
+    for _ in 0..calls / 10 {
+        session.request("tools/call", call.clone());
+    }
+    let mut samples = Vec::with_capacity(calls);
+    let started = Instant::now();
+    for _ in 0..calls {
+        let t = Instant::now();
+        let answer = session.request("tools/call", call.clone());
+        samples.push(u64::try_from(t.elapsed().as_nanos()).unwrap());
+        debug_assert!(answer.contains("\"isError\":false"));
+    }
+    let elapsed = started.elapsed();
+    samples.sort_unstable();
+    println!(
+        "{}",
+        json!({
+            "case": "tools_call_backpack_list_orders",
+            "calls": calls,
+            "p50_us": percentile(&samples, 50.0) as f64 / 1e3,
+            "p99_us": percentile(&samples, 99.0) as f64 / 1e3,
+            "calls_per_sec": (calls as f64 / elapsed.as_secs_f64()).round(),
+            "total_ms": micros(elapsed) / 1e3
+        })
+    );
+    println!(
+        "{}",
+        json!({ "case": "peak_rss", "vm_hwm_kib": session.peak_rss_kib(), "mib": session.peak_rss_kib() as f64 / 1024.0 })
+    );
+    drop(session);
+    let _ = std::fs::remove_dir_all(state);
+}
