@@ -20,6 +20,7 @@
 //! | `TRADING_MCP_CONFIRM_TTL_SECS` | how long a preview's confirmation token lives | 120 |
 //! | `TRADING_MCP_MAX_ITEMS` | most items a list returns | 50 |
 //! | `TRADING_MCP_SIMULATOR_SPEED` | simulated seconds per real second in the Backpack simulator | 1 |
+//! | `TRADING_MCP_SIMULATOR_SEED` | the seed of the Backpack simulator's price walk | 42 |
 //! | `TRADING_MCP_HTTP_TOKEN` | bearer token HTTP clients must send | none (required for HTTP) |
 
 use std::collections::BTreeSet;
@@ -182,7 +183,12 @@ pub struct ServerConfig {
     pub max_items: usize,
     /// Simulated milliseconds per real one in the Backpack simulator.
     pub simulator_speed: u64,
+    /// The seed of the Backpack simulator's market (the same seed, the same price path).
+    pub simulator_seed: u64,
 }
+
+/// The Backpack simulator's seed when none is configured.
+pub const DEFAULT_SIMULATOR_SEED: u64 = 42;
 
 fn state_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
     if let Some(dir) = lookup("XDG_STATE_HOME").filter(|d| !d.trim().is_empty()) {
@@ -317,8 +323,16 @@ impl ServerConfig {
                 .ok_or_else(|| format!("TRADING_MCP_SIMULATOR_SPEED={text:?} is not 1-100000"))?,
             None => 1,
         };
+        let simulator_seed =
+            match lookup("TRADING_MCP_SIMULATOR_SEED").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text.trim().parse::<u64>().map_err(|_| {
+                    format!("TRADING_MCP_SIMULATOR_SEED={text:?} is not a whole number")
+                })?,
+                None => DEFAULT_SIMULATOR_SEED,
+            };
         Ok(Self {
             simulator_speed,
+            simulator_seed,
             backpack,
             ibkr,
             ibkr_gateway,
@@ -345,6 +359,7 @@ impl ServerConfig {
             confirm_ttl: Duration::from_secs(120),
             max_items: 50,
             simulator_speed: 1,
+            simulator_seed: DEFAULT_SIMULATOR_SEED,
         }
     }
 
@@ -500,6 +515,17 @@ mod tests {
                 .contains("MAX_DAILY")
         );
         assert!(from(&[("TRADING_MCP_CONFIRM_TTL_SECS", "0")]).is_err());
+        assert!(
+            from(&[("TRADING_MCP_SIMULATOR_SEED", "-3")])
+                .unwrap_err()
+                .contains("SIMULATOR_SEED")
+        );
+        assert_eq!(
+            from(&[("TRADING_MCP_SIMULATOR_SEED", " 7 ")])
+                .unwrap()
+                .simulator_seed,
+            7
+        );
     }
 
     #[test]

@@ -19,6 +19,16 @@ use crate::safety::redact::Redactor;
 use crate::server::TradingServer;
 use crate::state::AppState;
 
+/// How much faster than real time the demo's Backpack market moves: fast enough that a bid
+/// just under the market usually fills within seconds, slow enough that the market does not
+/// run away between reading the book and placing the order.
+const SIMULATOR_SPEED: u64 = 100;
+
+/// The demo market's seed: its SOL price path holds for the first seconds, then dips enough
+/// that a bid just under the market fills about a second later. The walk is otherwise the
+/// simulator's honest random walk.
+const SIMULATOR_SEED: u64 = 11;
+
 /// A client that can ask "the person": it prints the question and answers yes.
 #[derive(Debug, Clone, Default)]
 pub struct DemoClient;
@@ -47,6 +57,15 @@ impl ClientHandler for DemoClient {
 #[allow(clippy::print_stdout)] // the demo's output is its purpose
 fn say(line: &str) {
     println!("{line}");
+}
+
+/// The status of a `backpack_get_order` answer, open or finished.
+fn order_status(found: &Value) -> String {
+    if found.get("open").is_some() {
+        field(found, &["open", "status"])
+    } else {
+        field(found, &["finished", "status"])
+    }
 }
 
 /// A field of a JSON value as text (`-` when absent).
@@ -80,6 +99,51 @@ impl Session {
             format!(" {arguments}")
         };
         say(&format!("\n[{}] {name}{shown}", self.step));
+        self.call_quietly(name, arguments).await
+    }
+
+    /// Previews a Backpack order and places it with the preview's token, printing what the
+    /// preview found and the order's state; returns the preview and the placed order.
+    async fn preview_and_place(&mut self, order: Value) -> anyhow::Result<(Value, Value)> {
+        let preview = self
+            .call("backpack_preview_order", json!({ "order": order }))
+            .await?;
+        let price = match field(&preview, &["order", "price"]).as_str() {
+            "-" => "market".to_owned(),
+            price => price.to_owned(),
+        };
+        say(&format!(
+            "    as sent: {} @ {price} (clientId {}), value {}, fee {}",
+            field(&preview, &["order", "quantity"]),
+            field(&preview, &["order", "clientId"]),
+            field(&preview, &["estimatedNotional"]),
+            field(&preview, &["estimatedFee"])
+        ));
+        for (kind, key) in [("rounded", "adjustments"), ("warning", "warnings")] {
+            for line in preview[key].as_array().into_iter().flatten() {
+                say(&format!(
+                    "    {kind}: {}",
+                    line.as_str().unwrap_or_default()
+                ));
+            }
+        }
+        let placed = self
+            .call(
+                "backpack_create_order",
+                json!({ "order": preview["order"], "confirmationToken": preview["confirmationToken"] }),
+            )
+            .await?;
+        say(&format!(
+            "    order {}: {}, executed {}",
+            field(&placed, &["order", "id"]),
+            field(&placed, &["order", "status"]),
+            field(&placed, &["order", "executedQuantity"])
+        ));
+        Ok((preview, placed))
+    }
+
+    /// Calls a tool without printing the call (for polling); a refusal is still printed.
+    async fn call_quietly(&mut self, name: &str, arguments: Value) -> anyhow::Result<Value> {
         let mut request = CallToolRequestParams::new(name.to_owned());
         if let Value::Object(map) = arguments {
             request = request.with_arguments(map);
@@ -99,14 +163,16 @@ impl Session {
     }
 }
 
-/// Runs the demo, printing to stdout. State files go to a temporary folder.
+/// Runs the demo, printing to stdout; `watch_for` is how long the first order is watched for
+/// a fill before it is cancelled. State files go to a temporary folder.
 ///
 /// # Errors
 /// When a step fails (which the demo then prints).
-pub async fn run() -> anyhow::Result<()> {
+pub async fn run(watch_for: Duration) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("trading-mcp-demo-{}", std::process::id()));
     let mut config = ServerConfig::simulated(&dir);
-    config.simulator_speed = 600;
+    config.simulator_speed = SIMULATOR_SPEED;
+    config.simulator_seed = SIMULATOR_SEED;
     let state = AppState::new(config, Redactor::default()).map_err(anyhow::Error::msg)?;
     let server = TradingServer::new(state);
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
@@ -119,16 +185,18 @@ pub async fn run() -> anyhow::Result<()> {
     say(
         "trading-mcp demo: a real MCP client talking to the server in-process, both venues simulated",
     );
-    say("(the Backpack simulator runs 600x faster than real time)");
+    say(&format!(
+        "(the Backpack simulator runs {SIMULATOR_SPEED}x faster than real time)"
+    ));
     let mut session = Session { client, step: 0 };
-    let result = script(&mut session).await;
+    let result = script(&mut session, watch_for).await;
     let _ = session.client.cancel().await;
     serving.abort();
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
 
-async fn script(s: &mut Session) -> anyhow::Result<()> {
+async fn script(s: &mut Session, watch_for: Duration) -> anyhow::Result<()> {
     let tools = s.client.list_all_tools().await?;
     say(&format!("\ntools/list: {} tools", tools.len()));
 
@@ -172,72 +240,40 @@ async fn script(s: &mut Session) -> anyhow::Result<()> {
 
     // A limit buy just under the market, asked with too many decimals.
     let order = json!({ "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1.2345", "price": near, "timeInForce": "GTC" });
-    let preview = s
-        .call("backpack_preview_order", json!({ "order": order }))
-        .await?;
-    say(&format!(
-        "    as sent: {} @ {} (clientId {}), value {}, fee {}",
-        field(&preview, &["order", "quantity"]),
-        field(&preview, &["order", "price"]),
-        field(&preview, &["order", "clientId"]),
-        field(&preview, &["estimatedNotional"]),
-        field(&preview, &["estimatedFee"])
-    ));
-    for line in preview["adjustments"].as_array().into_iter().flatten() {
-        say(&format!(
-            "    rounded: {}",
-            line.as_str().unwrap_or_default()
-        ));
-    }
-    let placed = s
-        .call(
-            "backpack_create_order",
-            json!({ "order": preview["order"], "confirmationToken": preview["confirmationToken"] }),
-        )
-        .await?;
+    let (_, placed) = s.preview_and_place(order).await?;
     let order_id = field(&placed, &["order", "id"]);
-    say(&format!(
-        "    order {order_id}: {}",
-        field(&placed, &["order", "status"])
-    ));
 
-    say("\n    watching the order while the simulated market moves...");
+    say("\n    watching the order while the simulated market moves (checked every 250 ms)...");
+    let arguments = json!({ "symbol": "SOL_USDC", "orderId": order_id });
+    let found = s.call("backpack_get_order", arguments.clone()).await?;
+    let mut last = order_status(&found);
+    say(&format!("    status {last}"));
     let started = Instant::now();
-    loop {
-        let found = s
-            .call(
-                "backpack_get_order",
-                json!({ "symbol": "SOL_USDC", "orderId": order_id }),
-            )
-            .await?;
-        let status = if found.get("open").is_some() {
-            field(&found, &["open", "status"])
-        } else {
-            field(&found, &["finished", "status"])
-        };
-        say(&format!("    status {status}"));
-        if status == "Filled" || started.elapsed() > Duration::from_secs(20) {
+    while !matches!(last.as_str(), "Filled" | "Cancelled" | "Expired") {
+        if started.elapsed() > watch_for {
+            say(&format!(
+                "    still open after {} s: the market went the other way; cancelling it",
+                watch_for.as_secs()
+            ));
+            s.call("backpack_cancel_order", arguments.clone()).await?;
             break;
         }
-        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let found = s
+            .call_quietly("backpack_get_order", arguments.clone())
+            .await?;
+        let status = order_status(&found);
+        if status != last {
+            say(&format!(
+                "    status {status} after {:.1} s",
+                started.elapsed().as_secs_f32()
+            ));
+            last = status;
+        }
     }
 
     let far_order = json!({ "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1", "price": far });
-    let preview = s
-        .call("backpack_preview_order", json!({ "order": far_order }))
-        .await?;
-    for warning in preview["warnings"].as_array().into_iter().flatten() {
-        say(&format!(
-            "    warning: {}",
-            warning.as_str().unwrap_or_default()
-        ));
-    }
-    let resting = s
-        .call(
-            "backpack_create_order",
-            json!({ "order": preview["order"], "confirmationToken": preview["confirmationToken"] }),
-        )
-        .await?;
+    let (preview, resting) = s.preview_and_place(far_order).await?;
     let resting_id = field(&resting, &["order", "id"]);
     let cancelled = s
         .call(
@@ -263,14 +299,7 @@ async fn script(s: &mut Session) -> anyhow::Result<()> {
 
     let perp =
         json!({ "symbol": "SOL_USDC_PERP", "side": "Bid", "orderType": "Market", "quantity": "2" });
-    let preview = s
-        .call("backpack_preview_order", json!({ "order": perp }))
-        .await?;
-    s.call(
-        "backpack_create_order",
-        json!({ "order": preview["order"], "confirmationToken": preview["confirmationToken"] }),
-    )
-    .await?;
+    s.preview_and_place(perp).await?;
 
     let balances = s.call("backpack_get_balances", json!({})).await?;
     for row in balances["items"].as_array().into_iter().flatten() {

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::safety::redact::Redactor;
@@ -38,7 +39,11 @@ impl<'a> MakeWriter<'a> for RedactingStderr {
 pub fn init(redactor: Redactor, default_level: &str) {
     let mut filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    if let Ok(cap) = "rmcp=info".parse() {
+    // At most info for rmcp, and never more than what was asked for everything else.
+    let rmcp_level = filter
+        .max_level_hint()
+        .map_or(LevelFilter::INFO, |asked| asked.min(LevelFilter::INFO));
+    if let Ok(cap) = format!("rmcp={rmcp_level}").parse() {
         filter = filter.add_directive(cap);
     }
     let _ = tracing_subscriber::fmt()

@@ -87,9 +87,9 @@ impl AppState {
     /// Why it cannot be used now (the next call tries again).
     pub async fn backpack(&self) -> Result<Arc<BackpackVenue>, String> {
         let mode = self.config.backpack.mode;
-        let speed = self.config.simulator_speed;
+        let (speed, seed) = (self.config.simulator_speed, self.config.simulator_seed);
         self.backpack
-            .get(|| BackpackVenue::start(mode, speed))
+            .get(|| BackpackVenue::start(mode, speed, seed))
             .await
             .map_err(|e| self.redactor.text(&e))
     }

@@ -12,6 +12,7 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use mcp_tools::safety::redact::Redactor;
@@ -45,7 +46,11 @@ enum Command {
     /// Serve (the default).
     Serve,
     /// Run a scripted session through an in-process MCP client against the simulators.
-    Demo,
+    Demo {
+        /// How long to watch the first order for a fill before cancelling it, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 20)]
+        watch: u64,
+    },
     /// Print the tools/list answer as JSON.
     Tools,
 }
@@ -62,14 +67,16 @@ fn configured(cli: &Cli, redactor: &Redactor) -> Result<std::sync::Arc<AppState>
 async fn run(cli: Cli) -> Result<(), String> {
     let redactor = Redactor::from_env(SECRET_VARIABLES);
     // The demo's output is the session; its logs would only interleave with it.
-    let level = if matches!(cli.command, Some(Command::Demo)) {
+    let level = if matches!(cli.command, Some(Command::Demo { .. })) {
         "warn"
     } else {
         "info"
     };
     mcp_tools::logging::init(redactor.clone(), level);
     match cli.command {
-        Some(Command::Demo) => mcp_tools::demo::run().await.map_err(|e| e.to_string()),
+        Some(Command::Demo { watch }) => mcp_tools::demo::run(Duration::from_secs(watch))
+            .await
+            .map_err(|e| e.to_string()),
         Some(Command::Tools) => {
             let state = configured(&cli, &redactor)?;
             let tools = TradingServer::new(state).tools();

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use backpack_sdk::Client;
 use testkit::backpack::{FakeBackpack, LocalBackpack};
+use testkit::exchange::ExchangeConfig;
 
 use super::Health;
 use crate::config::Mode;
@@ -31,15 +32,19 @@ impl std::fmt::Debug for BackpackVenue {
 }
 
 impl BackpackVenue {
-    /// Starts the simulator (`speed`: simulated milliseconds per real one) or connects to
-    /// the exchange configured in the environment.
+    /// Starts the simulator (`speed`: simulated milliseconds per real one; `seed`: its
+    /// market's random path) or connects to the exchange configured in the environment.
     ///
     /// # Errors
     /// A message saying what is wrong with the configuration or the simulator.
-    pub async fn start(mode: Mode, speed: u64) -> Result<Self, String> {
+    pub async fn start(mode: Mode, speed: u64, seed: u64) -> Result<Self, String> {
         match mode {
             Mode::Simulated => {
                 let fake = FakeBackpack::builder()
+                    .exchange(ExchangeConfig {
+                        seed,
+                        ..ExchangeConfig::default()
+                    })
                     .speed(speed)
                     .build_local()
                     .map_err(|e| format!("the Backpack simulator did not start: {e}"))?;

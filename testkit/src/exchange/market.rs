@@ -178,6 +178,8 @@ pub(crate) struct MarketState {
     pub(crate) next_funding_ms: u64,
     /// Past funding rates: `(interval end ms, rate)`, oldest first.
     pub(crate) funding_history: std::collections::VecDeque<(u64, Decimal)>,
+    /// The random stream of this market's price walk.
+    pub(crate) walk: rand_chacha::ChaCha8Rng,
 }
 
 impl MarketState {

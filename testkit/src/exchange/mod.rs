@@ -3,7 +3,9 @@
 //!
 //! The engine is synchronous and has no hidden clock: time moves only through
 //! [`Exchange::advance_to`], and randomness comes from the configured seed, so the same
-//! seed and the same calls give the same results. The fake Backpack server
+//! seed and the same calls give the same results. Each market walks on its own random stream,
+//! so its price path depends only on the seed and the number of steps taken, not on how time
+//! was advanced (one long advance or many short ones give the same prices). The fake Backpack server
 //! ([`crate::backpack`]) is a thin HTTP shell over it; other crates embed it in-process.
 //!
 //! Two interfaces:
@@ -43,8 +45,6 @@ mod wire;
 
 use std::collections::VecDeque;
 
-use rand_chacha::ChaCha8Rng;
-use rand_core::SeedableRng;
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
@@ -121,7 +121,6 @@ pub struct Exchange {
     deposited: Vec<Decimal>,
     maker: Option<AccountId>,
     maker_orders: Vec<Vec<OrderId>>,
-    rng: ChaCha8Rng,
 }
 
 impl Exchange {
@@ -148,7 +147,6 @@ impl Exchange {
             deposited: Vec::new(),
             maker: None,
             maker_orders: Vec::new(),
-            rng: ChaCha8Rng::seed_from_u64(config.seed),
             config,
         };
         for market in exchange.config.markets.clone() {
@@ -211,6 +209,7 @@ impl Exchange {
             funding_rate: Decimal::new(125, 7),
             next_funding_ms: self.now_ms + self.config.funding_interval_ms,
             funding_history: VecDeque::new(),
+            walk: Self::walk_rng(self.config.seed, id),
         });
         self.maker_orders.push(Vec::new());
         Ok(id)

@@ -2,7 +2,8 @@
 //! re-quotes a ladder around it, and perp funding. Time only moves in
 //! [`Exchange::advance_to`].
 
-use rand_core::Rng;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::account::{Account, FundingRecord};
@@ -67,6 +68,13 @@ impl Exchange {
         self.maker_orders[index] = placed;
     }
 
+    /// The random stream of market `id`'s walk: the seed's, one stream per market.
+    pub(crate) fn walk_rng(seed: u64, id: MarketId) -> ChaCha8Rng {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(u64::from(id.0));
+        rng
+    }
+
     /// Moves simulated time to `now_ms`: each market's reference price takes one random step
     /// per `step_ms` elapsed, the market maker re-quotes (its new quotes may fill resting
     /// orders), triggers watching the price fire, and perp funding is paid when due.
@@ -87,12 +95,14 @@ impl Exchange {
         for market in &mut self.markets {
             let start = market.reference;
             let (mut low, mut high) = (start, start);
-            let amplitude =
-                (market.reference * i64::from(market.config.volatility_bps) / 10_000).max(1);
             if market.config.volatility_bps > 0 {
                 for _ in 0..steps {
+                    // Each step is at most `volatility_bps` of the price it starts from.
+                    let amplitude = (market.reference * i64::from(market.config.volatility_bps)
+                        / 10_000)
+                        .max(1);
                     let span = u64::try_from(2 * amplitude + 1).unwrap_or(1);
-                    let draw = i64::try_from(self.rng.next_u64() % span).unwrap_or(0);
+                    let draw = i64::try_from(market.walk.next_u64() % span).unwrap_or(0);
                     market.reference = (market.reference + draw - amplitude).max(1);
                     low = low.min(market.reference);
                     high = high.max(market.reference);

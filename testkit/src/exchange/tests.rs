@@ -361,6 +361,35 @@ fn same_seed_same_history() {
 }
 
 #[test]
+fn a_price_path_does_not_depend_on_how_time_was_advanced() {
+    let prices = |advances: &[u64]| {
+        let mut ex = Exchange::new(ExchangeConfig::default()).unwrap();
+        let start = ex.now_ms();
+        for &at in advances {
+            ex.advance_to(start + at);
+        }
+        let sol = ex.market_id("SOL_USDC").unwrap();
+        let btc = ex.market_id("BTC_USDC").unwrap();
+        (ex.reference_price(sol), ex.reference_price(btc))
+    };
+    let at_once = prices(&[300_000]);
+    let in_small_steps = prices(&(1..=300).map(|s| s * 1_000).collect::<Vec<_>>());
+    let unevenly = prices(&[7_000, 7_500, 150_000, 299_999, 300_000]);
+    assert_eq!(at_once, in_small_steps);
+    assert_eq!(at_once, unevenly);
+    let other_seed = {
+        let mut ex = Exchange::new(ExchangeConfig {
+            seed: 7,
+            ..ExchangeConfig::default()
+        })
+        .unwrap();
+        ex.advance_to(ex.now_ms() + 300_000);
+        ex.reference_price(ex.market_id("SOL_USDC").unwrap())
+    };
+    assert_ne!(at_once.0, other_seed, "the seed picks the path");
+}
+
+#[test]
 fn funding_moves_quote_between_longs_and_shorts() {
     let mut ex = quiet();
     let maker = trader(&mut ex, "maker");
