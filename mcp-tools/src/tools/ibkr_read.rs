@@ -116,6 +116,24 @@ pub struct OrderItem {
     pub error: Option<String>,
 }
 
+impl OrderItem {
+    /// The item of order `order_id`: its report, or why there is none.
+    pub(crate) fn new(order_id: OrderId, result: Result<OrderReport, ibkr_sdk::Error>) -> Self {
+        match result {
+            Ok(report) => Self {
+                order_id,
+                report: Some(report),
+                error: None,
+            },
+            Err(error) => Self {
+                order_id,
+                report: None,
+                error: Some(ibkr_error(&error)),
+            },
+        }
+    }
+}
+
 #[tool_router(router = ibkr_market_router, vis = "pub(crate)")]
 impl TradingServer {
     #[tool(
@@ -269,18 +287,7 @@ impl TradingServer {
             p.order_ids
                 .iter()
                 .zip(found)
-                .map(|(id, result)| match result {
-                    Ok(report) => OrderItem {
-                        order_id: *id,
-                        report: Some(report),
-                        error: None,
-                    },
-                    Err(error) => OrderItem {
-                        order_id: *id,
-                        report: None,
-                        error: Some(ibkr_error(&error)),
-                    },
-                })
+                .map(|(id, result)| OrderItem::new(*id, result))
                 .collect()
         };
         Ok(Json(bounded(items, max, "ask for specific order ids")))

@@ -407,18 +407,7 @@ impl TradingServer {
             let items: Vec<OrderItem> = ids
                 .iter()
                 .zip(results)
-                .map(|(id, result)| match result {
-                    Ok(report) => OrderItem {
-                        order_id: *id,
-                        report: Some(report),
-                        error: None,
-                    },
-                    Err(error) => OrderItem {
-                        order_id: *id,
-                        report: None,
-                        error: Some(ibkr_error(&error)),
-                    },
-                })
+                .map(|(id, result)| OrderItem::new(*id, result))
                 .collect();
             let failed = items.iter().filter(|i| i.error.is_some()).count();
             if failed == items.len() {
