@@ -1,8 +1,12 @@
 //! Every IBKR tool on the fake gateway.
 
-use serde_json::{Value, json};
+use std::time::Duration;
 
-use super::{Harness, start};
+use mcp_tools::{Mode, Tiers};
+use serde_json::{Value, json};
+use testkit::tws::FakeTws;
+
+use super::{Harness, start, start_adjusted};
 
 fn aapl() -> Value {
     json!({ "symbol": "AAPL", "sec_type": "STK" })
@@ -100,7 +104,7 @@ async fn account_status_and_pnl() {
         if filled["items"][0]["report"]["status"] == "Filled" {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert_eq!(filled["items"][0]["report"]["status"], "Filled", "{filled}");
     assert_eq!(
@@ -210,4 +214,65 @@ async fn brackets_and_trailing_stops() {
         inverted.contains("take profit (170) must be above the stop loss (190)"),
         "{inverted}"
     );
+}
+
+/// The IBKR entry of `status`.
+async fn ibkr_status(h: &Harness<()>) -> Value {
+    let status = h.ok("status", json!({})).await;
+    status["venues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["venue"] == "ibkr")
+        .cloned()
+        .unwrap()
+}
+
+/// A paper gateway at `port`, read tiers, short timeouts.
+fn paper_gateway(config: &mut mcp_tools::ServerConfig, port: u16) {
+    let mut gateway = ibkr_sdk::Config::paper("127.0.0.1", port);
+    gateway.connect_timeout = Duration::from_secs(2);
+    gateway.request_timeout = Duration::from_secs(2);
+    config.ibkr.mode = Mode::Paper;
+    config.ibkr.tiers = Tiers::READ;
+    config.ibkr_gateway = Some(gateway);
+}
+
+#[tokio::test]
+async fn a_dead_gateway_never_looks_healthy() {
+    // A gateway that is there, then goes away.
+    let gateway = FakeTws::start().await;
+    let port = gateway.address().port();
+    let h = start_adjusted(|config| paper_gateway(config, port)).await;
+    let up = ibkr_status(&h).await;
+    assert_eq!(
+        (up["mode"].as_str(), up["health"]["healthy"].as_bool()),
+        (Some("paper"), Some(true)),
+        "{up}"
+    );
+    assert_eq!(up["health"]["account"], "DU1234567");
+    drop(gateway);
+    let down = ibkr_status(&h).await;
+    assert_eq!(down["health"]["healthy"], false, "{down}");
+    assert!(down["health"]["error"].is_string(), "{down}");
+    // Reads say why instead of hanging, and the other venue keeps serving.
+    let quotes = h
+        .ok("ibkr_get_quote", json!({ "contracts": [aapl()] }))
+        .await;
+    let error = quotes["items"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("disconnected"), "{quotes}");
+    h.ok("backpack_get_ticker", json!({ "symbol": "SOL_USDC" }))
+        .await;
+
+    // A gateway that was never there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let h = start_adjusted(|config| paper_gateway(config, closed)).await;
+    let never = ibkr_status(&h).await;
+    assert_eq!(never["health"]["healthy"], false, "{never}");
+    let error = never["health"]["error"].as_str().unwrap();
+    assert!(error.contains("127.0.0.1"), "{error}");
 }
