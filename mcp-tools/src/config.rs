@@ -171,6 +171,9 @@ pub struct ServerConfig {
     pub backpack: VenueConfig,
     /// Interactive Brokers.
     pub ibkr: VenueConfig,
+    /// The Backpack connection (keys, base URL) when the exchange is configured; `None`
+    /// runs the simulator.
+    pub backpack_client: Option<backpack_sdk::ClientBuilder>,
     /// `ibkr-sdk` configuration when a real gateway is configured.
     pub ibkr_gateway: Option<ibkr_sdk::Config>,
     /// The journal file.
@@ -260,11 +263,15 @@ impl ServerConfig {
     /// As [`from_env`](Self::from_env).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
-        let backpack_mode = if set("BACKPACK_API_SECRET") || set("BACKPACK_PRIVATE_KEY") {
-            Mode::Live
-        } else {
-            Mode::Simulated
-        };
+        // Keys are checked now, so a bad one stops the start instead of the first call.
+        let (backpack_mode, backpack_client) =
+            if set("BACKPACK_API_SECRET") || set("BACKPACK_PRIVATE_KEY") {
+                let client = backpack_sdk::ClientBuilder::from_lookup(&lookup)
+                    .map_err(|e| format!("Backpack configuration: {e}"))?;
+                (Mode::Live, Some(client))
+            } else {
+                (Mode::Simulated, None)
+            };
         let backpack = venue_config(Venue::Backpack, backpack_mode, &lookup)?;
 
         let (ibkr_mode, ibkr_gateway) = if set("IBKR_GATEWAY_HOST") || set("IBKR_GATEWAY_PORT") {
@@ -335,6 +342,7 @@ impl ServerConfig {
             simulator_seed,
             backpack,
             ibkr,
+            backpack_client,
             ibkr_gateway,
             journal_path: path("TRADING_MCP_JOURNAL", "journal.jsonl"),
             kill_switch_path: path("TRADING_MCP_KILL_SWITCH", "KILL"),
@@ -353,6 +361,7 @@ impl ServerConfig {
         Self {
             backpack: simulated.clone(),
             ibkr: simulated,
+            backpack_client: None,
             ibkr_gateway: None,
             journal_path: dir.join("journal.jsonl"),
             kill_switch_path: dir.join("KILL"),
@@ -446,15 +455,35 @@ mod tests {
         );
     }
 
+    /// A well-formed ED25519 seed (32 zero bytes).
+    const SECRET: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+    #[test]
+    fn bad_backpack_keys_stop_the_start_without_echoing_them() {
+        let error = from(&[("BACKPACK_API_SECRET", "not-a-key-abcdef")]).unwrap_err();
+        assert!(error.starts_with("Backpack configuration"), "{error}");
+        assert!(!error.contains("not-a-key-abcdef"), "{error}");
+        let config = from(&[
+            ("BACKPACK_API_SECRET", SECRET),
+            ("BACKPACK_BASE_URL", "http://127.0.0.1:9"),
+        ])
+        .unwrap();
+        assert!(config.backpack_client.is_some());
+        assert!(
+            !format!("{config:?}").contains(SECRET),
+            "Debug hides the key"
+        );
+    }
+
     #[test]
     fn a_real_venue_reads_only_until_trading_is_capped() {
-        let config = from(&[("BACKPACK_API_SECRET", "x")]).unwrap();
+        let config = from(&[("BACKPACK_API_SECRET", SECRET)]).unwrap();
         assert_eq!(
             (config.backpack.mode, config.backpack.tiers),
             (Mode::Live, Tiers::READ)
         );
         let error = from(&[
-            ("BACKPACK_API_SECRET", "x"),
+            ("BACKPACK_API_SECRET", SECRET),
             ("TRADING_MCP_BACKPACK_TIERS", "market,account,trading"),
         ])
         .unwrap_err();
@@ -463,7 +492,7 @@ mod tests {
             "{error}"
         );
         let capped = from(&[
-            ("BACKPACK_API_SECRET", "x"),
+            ("BACKPACK_API_SECRET", SECRET),
             ("TRADING_MCP_BACKPACK_TIERS", "market,trading"),
             ("TRADING_MCP_BACKPACK_MAX_ORDER_NOTIONAL", "250"),
             ("TRADING_MCP_BACKPACK_ALLOWED_SYMBOLS", "sol_usdc, BTC_USDC"),

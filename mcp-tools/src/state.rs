@@ -88,8 +88,9 @@ impl AppState {
     pub async fn backpack(&self) -> Result<Arc<BackpackVenue>, String> {
         let mode = self.config.backpack.mode;
         let (speed, seed) = (self.config.simulator_speed, self.config.simulator_seed);
+        let connection = self.config.backpack_client.clone();
         self.backpack
-            .get(|| BackpackVenue::start(mode, speed, seed))
+            .get(|| BackpackVenue::start(mode, connection, speed, seed))
             .await
             .map_err(|e| self.redactor.text(&e))
     }

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use backpack_sdk::Client;
+use backpack_sdk::{Client, ClientBuilder};
 use testkit::backpack::{FakeBackpack, LocalBackpack};
 use testkit::exchange::ExchangeConfig;
 
@@ -33,13 +33,19 @@ impl std::fmt::Debug for BackpackVenue {
 
 impl BackpackVenue {
     /// Starts the simulator (`speed`: simulated milliseconds per real one; `seed`: its
-    /// market's random path) or connects to the exchange configured in the environment.
+    /// market's random path), or connects to the exchange with `connection`. A simulated mode
+    /// must come without a connection and a real one with it.
     ///
     /// # Errors
     /// A message saying what is wrong with the configuration or the simulator.
-    pub async fn start(mode: Mode, speed: u64, seed: u64) -> Result<Self, String> {
-        match mode {
-            Mode::Simulated => {
+    pub async fn start(
+        mode: Mode,
+        connection: Option<ClientBuilder>,
+        speed: u64,
+        seed: u64,
+    ) -> Result<Self, String> {
+        match (mode, connection) {
+            (Mode::Simulated, None) => {
                 let fake = FakeBackpack::builder()
                     .exchange(ExchangeConfig {
                         seed,
@@ -55,9 +61,19 @@ impl BackpackVenue {
                     simulator: Some(fake),
                 })
             }
-            Mode::Paper | Mode::Live => {
-                let client =
-                    Client::from_env().map_err(|e| format!("Backpack configuration: {e}"))?;
+            (Mode::Simulated, Some(_)) | (Mode::Paper | Mode::Live, None) => Err(format!(
+                "inconsistent Backpack configuration: mode {} {} a connection",
+                mode.as_str(),
+                if mode == Mode::Simulated {
+                    "with"
+                } else {
+                    "without"
+                }
+            )),
+            (Mode::Paper | Mode::Live, Some(connection)) => {
+                let client = connection
+                    .build()
+                    .map_err(|e| format!("Backpack configuration: {e}"))?;
                 if let Err(error) = client.sync_clock().await {
                     tracing::warn!(%error, "could not read Backpack's clock; signing with the local one");
                 }

@@ -13,6 +13,7 @@ mod confirmation;
 mod http;
 mod ibkr;
 mod input;
+mod outcomes;
 mod safety;
 mod tools_list;
 
