@@ -12,6 +12,7 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, RunningService};
 use rmcp::{ClientHandler, ErrorData, RoleClient, ServiceExt};
+use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::config::ServerConfig;
@@ -231,12 +232,13 @@ async fn script(s: &mut Session, watch_for: Duration) -> anyhow::Result<()> {
         "    bids {best_bid}, asks {}",
         field(&depth, &["asks"])
     ));
-    let bid: f64 = depth["bids"][0][0]
+    let bid: Decimal = depth["bids"][0][0]
         .as_str()
         .and_then(|p| p.parse().ok())
-        .unwrap_or(150.0);
-    #[allow(clippy::float_arithmetic)] // only to pick demo prices; orders are decimals
-    let (near, far) = (format!("{:.4}", bid * 0.999), format!("{:.2}", bid * 0.9));
+        .ok_or_else(|| anyhow::anyhow!("the simulated book has no bid: {depth}"))?;
+    // Just under the bid, with more decimals than the tick allows; and 10% under it.
+    let near = (bid * Decimal::new(999, 3)).round_dp(4).to_string();
+    let far = (bid * Decimal::new(9, 1)).round_dp(2).to_string();
 
     // A limit buy just under the market, asked with too many decimals.
     let order = json!({ "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1.2345", "price": near, "timeInForce": "GTC" });

@@ -88,9 +88,11 @@ impl AppState {
     pub async fn backpack(&self) -> Result<Arc<BackpackVenue>, String> {
         let mode = self.config.backpack.mode;
         let (speed, seed) = (self.config.simulator_speed, self.config.simulator_seed);
-        let connection = self.config.backpack_client.clone();
         self.backpack
-            .get(|| BackpackVenue::start(mode, connection, speed, seed))
+            .get(|| {
+                let connection = self.config.backpack_client.clone();
+                BackpackVenue::start(mode, connection, speed, seed)
+            })
             .await
             .map_err(|e| self.redactor.text(&e))
     }
@@ -101,10 +103,9 @@ impl AppState {
     /// Why it cannot be used now (the next call tries again).
     pub async fn ibkr(&self) -> Result<Arc<IbkrVenue>, String> {
         let mode = self.config.ibkr.mode;
-        let gateway = self.config.ibkr_gateway.clone();
         let trading = self.config.ibkr.tiers.trading;
         self.ibkr
-            .get(|| IbkrVenue::start(mode, gateway, trading))
+            .get(|| IbkrVenue::start(mode, self.config.ibkr_gateway.clone(), trading))
             .await
             .map_err(|e| self.redactor.text(&e))
     }

@@ -8,7 +8,8 @@
 //! - serialize: always a JSON string, exactly `Display` of the decimal;
 //! - deserialize: a JSON string, or a JSON number (integers exactly; a non-integer number is
 //!   read through its shortest round-trip text, so `0.1` becomes `0.1`, never
-//!   `0.1000000000000000055…`). NaN, infinities and garbage are errors.
+//!   `0.1000000000000000055…`; one whose text needs more than 15 significant digits is
+//!   refused, send it as a string). NaN, infinities and garbage are errors.
 
 use std::fmt;
 use std::str::FromStr;
@@ -67,17 +68,31 @@ impl Visitor<'_> for DecimalVisitor {
     }
 }
 
+/// Most significant digits a JSON number may carry: any decimal with up to 15 significant
+/// digits survives the trip through a double, so its shortest text is what the sender wrote.
+/// With more, digits the sender wrote may already be gone.
+const EXACT_JSON_DIGITS: usize = 15;
+
 /// The one place a float becomes money: a JSON number with a fraction, as serde_json hands
 /// it over. Rust prints the shortest text that round-trips to the same `f64`, which is the
 /// text the sender wrote for any number with up to 15 significant digits; that text is
-/// parsed, never the binary value, and no arithmetic is done on the float.
-pub(crate) fn decimal_from_json_number(value: f64) -> Result<Decimal, ParseDecimalError> {
+/// parsed, never the binary value, and no arithmetic is done on the float. A number whose
+/// shortest text has more significant digits is refused (it may not be the one the sender
+/// wrote). Digits below a double's precision cannot be seen at all (`0.10000000000000000001`
+/// arrives as `0.1`): numbers that need them must be sent as strings.
+pub(crate) fn decimal_from_json_number(value: f64) -> Result<Decimal, String> {
     if !value.is_finite() {
-        return Err(ParseDecimalError {
-            input: value.to_string(),
-        });
+        return Err(format!("`{value}` is not a decimal number"));
     }
-    parse_decimal(&value.to_string())
+    let text = value.to_string();
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    if digits.trim_matches('0').len() > EXACT_JSON_DIGITS {
+        return Err(format!(
+            "the JSON number {text} has more than {EXACT_JSON_DIGITS} significant digits, more \
+             than a JSON number carries exactly; send it as a string with the digits you mean"
+        ));
+    }
+    parse_decimal(&text).map_err(|error| error.to_string())
 }
 
 /// Deserializes a [`Decimal`] from a string or a number (see the module docs).
@@ -237,6 +252,25 @@ mod tests {
         assert_eq!(from_float.to_string(), "0.1");
         let sci: Rate = serde_json::from_str(r#""1e-4""#).unwrap();
         assert_eq!(sci.value(), Decimal::new(1, 4));
+    }
+
+    #[test]
+    fn json_numbers_a_double_cannot_carry_are_refused() {
+        // 15 significant digits arrive as written; more may already be changed.
+        let fifteen: Price = serde_json::from_str("1234567890.12345").unwrap();
+        assert_eq!(fifteen.to_string(), "1234567890.12345");
+        let tiny: Quantity = serde_json::from_str("0.000000123456789012345").unwrap();
+        assert_eq!(tiny.to_string(), "0.000000123456789012345");
+        for too_long in ["150.12345678901234567", "12345678.123456789"] {
+            let error = serde_json::from_str::<Price>(too_long).unwrap_err();
+            assert!(error.to_string().contains("send it as a string"), "{error}");
+            // As a string it is exact.
+            let text = format!("\"{too_long}\"");
+            assert_eq!(
+                serde_json::from_str::<Price>(&text).unwrap().to_string(),
+                too_long
+            );
+        }
     }
 
     #[test]

@@ -2,20 +2,11 @@
 //! positions and PnL.
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
-use super::broker::{Broker, civil_from_days, error_frame};
+use super::broker::{Broker, civil_from_days, error_frame, f64_of, text};
 use super::market::{DataPermission, Instrument, bars};
 use super::proto;
 use super::wire::{frame, reply};
-
-fn f64_of(value: Decimal) -> Option<f64> {
-    value.to_f64()
-}
-
-fn text(value: Decimal) -> Option<String> {
-    Some(value.normalize().to_string())
-}
 
 /// `ContractData` for every match, then `ContractDataEnd`; code 200 when nothing matches.
 pub(crate) fn contract_details(
