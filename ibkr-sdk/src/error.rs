@@ -229,18 +229,37 @@ impl From<crate::money::ParseDecimalError> for Error {
 }
 
 impl Error {
-    /// Whether the call had an effect, for order calls.
+    /// Whether the call had an effect, for order calls. Every variant is named here, so a
+    /// new one cannot silently count as "not sent"; an error of `ibapi` this crate does not
+    /// classify counts as unknown.
     pub fn outcome(&self) -> Outcome {
         match self {
             Error::OutcomeUnknown { .. }
             | Error::IncompleteSet { .. }
             | Error::Disconnected(_)
-            | Error::Timeout { .. } => Outcome::Unknown,
+            | Error::Timeout { .. }
+            | Error::Gateway(_) => Outcome::Unknown,
             Error::OrderRejected { .. }
             | Error::OrderNotFound(_)
             | Error::NotCancellable { .. }
             | Error::Ibkr { .. } => Outcome::Rejected,
-            _ => Outcome::NotSent,
+            Error::Config(_)
+            | Error::GatewayUnreachable { .. }
+            | Error::ConnectTimeout { .. }
+            | Error::ClientIdInUse { .. }
+            | Error::IncompatibleGateway(_)
+            | Error::AccountModeMismatch { .. }
+            | Error::NotConnected
+            | Error::TradingDisabled
+            | Error::LimitExceeded { .. }
+            | Error::InvalidOrder(_)
+            | Error::InvalidRequest(_)
+            | Error::InvalidSecurityType(_)
+            | Error::UnknownContract(_)
+            | Error::AmbiguousContract { .. }
+            | Error::NoMarketDataPermission { .. }
+            | Error::NoData(_)
+            | Error::PacingViolation(_) => Outcome::NotSent,
         }
     }
 

@@ -148,16 +148,30 @@ impl ClientBuilder {
 
     /// Builds the client.
     ///
+    /// The base URL must be `https://host[:port]`; plain `http://` is accepted only for a
+    /// loopback host (`127.0.0.0/8`, `::1`, `localhost`: a local simulator), so signed
+    /// requests never cross a network unencrypted. The built-in HTTP client follows no
+    /// redirects: a redirect would carry the signing headers to another address. (A client
+    /// given with [`http_client`](Self::http_client) keeps its own redirect policy: build it
+    /// with `redirect(reqwest::redirect::Policy::none())`.)
+    ///
     /// # Errors
-    /// [`Error::InvalidRequest`] for a base URL that is not `http(s)://host[:port]`, or when
-    /// the HTTP client cannot be built.
+    /// [`Error::InvalidRequest`] for a base URL that is not `https://host[:port]` (or
+    /// `http://` on loopback), or when the HTTP client cannot be built.
     pub fn build(self) -> Result<Client, Error> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
         let parsed = url::Url::parse(&base_url)
             .map_err(|e| Error::InvalidRequest(format!("base URL `{base_url}`: {e}")))?;
         if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
             return Err(Error::InvalidRequest(format!(
-                "base URL `{base_url}` must be http(s)://host[:port]"
+                "base URL `{base_url}` must be https://host[:port]"
+            )));
+        }
+        // A local transport never touches the network: its base URL is only a label.
+        if self.local.is_none() && parsed.scheme() == "http" && !is_loopback(&parsed) {
+            return Err(Error::InvalidRequest(format!(
+                "base URL `{base_url}` is plain http to a host that is not this machine: signed \
+                 requests must use https:// (http:// is accepted only for 127.0.0.1, ::1 and localhost)"
             )));
         }
         let transport = match (self.local, self.http) {
@@ -167,6 +181,7 @@ impl ClientBuilder {
                 reqwest::Client::builder()
                     .timeout(self.timeout)
                     .connect_timeout(self.connect_timeout)
+                    .redirect(reqwest::redirect::Policy::none())
                     .user_agent(concat!("backpack-sdk/", env!("CARGO_PKG_VERSION")))
                     .build()
                     .map_err(|e| Error::InvalidRequest(format!("HTTP client: {e}")))?,
@@ -192,5 +207,49 @@ impl ClientBuilder {
                 random_state: AtomicU64::new(u64::from_le_bytes(seed)),
             }),
         })
+    }
+}
+
+/// Whether the URL's host is this machine.
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn build(url: &str) -> Result<Client, Error> {
+        ClientBuilder::new().base_url(url).build()
+    }
+
+    #[test]
+    fn plain_http_only_to_this_machine() {
+        for ok in [
+            "https://api.backpack.exchange",
+            "http://127.0.0.1:9100",
+            "http://127.8.0.1",
+            "http://[::1]:80",
+            "http://LOCALHOST:9100/",
+        ] {
+            assert!(build(ok).is_ok(), "{ok}");
+        }
+        for refused in [
+            "http://api.backpack.exchange",
+            "http://10.0.0.5:9100",
+            "http://localhost.evil.example",
+            "ftp://127.0.0.1",
+        ] {
+            let error = build(refused).unwrap_err().to_string();
+            assert!(error.contains("https://"), "{refused}: {error}");
+        }
+        assert!(build("not a url").is_err());
     }
 }

@@ -329,6 +329,22 @@ impl Client {
                 body: snippet(&body, 256),
             });
         }
+        if (300..400).contains(&status) {
+            let target = response_headers
+                .get(reqwest::header::LOCATION)
+                .and_then(|value| value.to_str().ok())
+                .map(|location| snippet(location.as_bytes(), 128))
+                .unwrap_or_default();
+            return Err(ApiError {
+                status,
+                code: None,
+                message: format!(
+                    "redirected to `{target}`; the client follows no redirects (they would carry \
+                     the signature elsewhere): check BACKPACK_BASE_URL"
+                ),
+            }
+            .into());
+        }
         let api = ApiError::from_body(status, &body);
         if status == 429 || api.code == Some(ApiErrorCode::TooManyRequests) {
             return Err(Error::RateLimited {
@@ -358,15 +374,18 @@ impl Client {
     }
 
     /// For writes, turns failures that leave the effect unknown into
-    /// [`Error::OutcomeUnknown`]: timeouts, broken connections, and 5xx answers (except a
-    /// maintenance refusal, which is a clear rejection).
+    /// [`Error::OutcomeUnknown`]: timeouts, broken connections, 5xx answers (except a
+    /// maintenance refusal, which is a clear rejection) and answers that are neither success
+    /// nor a client error (a redirect: whoever answered may have acted on it).
     fn finish_error<R: Request>(&self, request: &R, error: Error) -> Error {
         if !R::EFFECT.is_write() {
             return error;
         }
         let ambiguous = match &error {
             Error::Timeout { .. } | Error::Transport { .. } => true,
-            Error::Api(api) => api.status >= 500 && api.code != Some(ApiErrorCode::Maintenance),
+            Error::Api(api) => {
+                !(400..500).contains(&api.status) && api.code != Some(ApiErrorCode::Maintenance)
+            }
             _ => false,
         };
         if !ambiguous {

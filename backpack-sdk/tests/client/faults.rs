@@ -279,3 +279,42 @@ async fn nothing_listening_is_never_sent_and_retried_for_reads() {
     assert!(matches!(error, Error::Connect { .. }), "{error}");
     assert_eq!(error.outcome(), Outcome::NotSent);
 }
+
+#[tokio::test]
+async fn redirects_are_never_followed_and_leave_a_write_unknown() {
+    use wiremock::matchers::any;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    let elsewhere = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_string("{}"))
+        .mount(&elsewhere)
+        .await;
+    let redirecting = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/api/v1/order", elsewhere.uri())),
+        )
+        .mount(&redirecting)
+        .await;
+    let client = Client::builder()
+        .base_url(redirecting.uri())
+        .credentials(backpack_sdk::Credentials::from_seed(&[1; 32]))
+        .retry_policy(super::common::fast_retries())
+        .build()
+        .unwrap();
+
+    let error = client.orders().place(&bid(50)).await.unwrap_err();
+    assert_eq!(error.outcome(), Outcome::Unknown, "{error}");
+    assert!(
+        error.to_string().contains("follows no redirects"),
+        "{error}"
+    );
+    let read = client.account().balances().await.unwrap_err();
+    assert!(read.to_string().contains("HTTP 307"), "{read}");
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "the signed request never reached the other address"
+    );
+}

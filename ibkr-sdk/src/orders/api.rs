@@ -492,10 +492,18 @@ impl<'a> Orders<'a> {
                 Folded::Failed(error) => return Err(unknown(error.to_string())),
             }
         }
-        // Fills of a marketable order often arrive in the same burst.
+        // Fills of a marketable order often arrive in the same burst. Once IBKR has
+        // acknowledged the order it may be working or filled: a later error notice cannot
+        // mean "nothing happened", so it leaves the outcome unknown, with the id to look up.
         while let Some(Some(item)) = updates.next().now_or_never() {
             match fold(&mut report, item) {
-                Folded::Rejected(notice) => return Err(rejection(id, notice)),
+                Folded::Rejected(notice) => {
+                    return Err(unknown(format!(
+                        "IBKR acknowledged the order, then reported error {}: {} (it may be \
+                         working or filled)",
+                        notice.code, notice.message
+                    )));
+                }
                 Folded::Failed(_) => break,
                 Folded::Acknowledged | Folded::Waiting => {}
             }

@@ -405,3 +405,50 @@ async fn rejections_say_why_and_that_nothing_is_working() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn an_error_after_the_acknowledgement_is_never_a_rejection() {
+    let (fake, client) = trading().await;
+    let orders = client.orders();
+    fake.inject_times(
+        TwsFault::ErrorAfterServing {
+            request: RequestKind::PlaceOrder,
+            code: 201,
+            message: "Order rejected - reason: late margin check".into(),
+        },
+        1,
+    );
+    let spec = OrderSpec::limit(aapl(), Action::Buy, 1.into(), dec("150").into());
+    let error = orders.place(&spec).await.unwrap_err();
+    let Error::OutcomeUnknown { order_id, reason } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        reason.contains("acknowledged") && reason.contains("201"),
+        "{reason}"
+    );
+    assert_eq!(error.outcome(), Outcome::Unknown);
+    let found = orders.status(*order_id).await.unwrap();
+    assert_eq!(
+        found.status,
+        OrderStatus::Submitted,
+        "it is working: {found:?}"
+    );
+}
+
+#[test]
+fn every_error_names_its_outcome() {
+    // Errors that end before the gateway is written to are "not sent"; errors of the
+    // gateway's own or of the connection after a write are never guessed to be harmless.
+    let unclassified = Error::Gateway(ibapi::Error::Simple("something new".into()));
+    assert_eq!(unclassified.outcome(), Outcome::Unknown);
+    assert_eq!(Error::NotConnected.outcome(), Outcome::NotSent);
+    assert_eq!(
+        Error::Ibkr {
+            code: 10_000,
+            message: String::new()
+        }
+        .outcome(),
+        Outcome::Rejected
+    );
+}

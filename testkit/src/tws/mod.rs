@@ -187,6 +187,16 @@ pub enum TwsFault {
         /// Which requests.
         request: RequestKind,
     },
+    /// Serve a request of a kind (an order is acknowledged and works), then send an error
+    /// frame for it, as TWS does when a late check objects to an accepted order.
+    ErrorAfterServing {
+        /// Which requests.
+        request: RequestKind,
+        /// Error code.
+        code: i32,
+        /// Error text.
+        message: String,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -53,7 +53,8 @@ fn take_fault(state: &mut State, kind: RequestKind) -> Option<TwsFault> {
             | TwsFault::Delay { request, .. }
             | TwsFault::NoReply { request }
             | TwsFault::DropConnection { request }
-            | TwsFault::ServeThenDrop { request } => *request == kind,
+            | TwsFault::ServeThenDrop { request }
+            | TwsFault::ErrorAfterServing { request, .. } => *request == kind,
             TwsFault::ClientIdInUse(_) => false,
         }
     })?;
@@ -307,15 +308,17 @@ fn handle(
         }
         Some(TwsFault::NoReply { .. }) => return true,
         Some(TwsFault::Error { code, message, .. }) => {
-            let target = match kind {
-                RequestKind::PlaceOrder | RequestKind::CancelOrder => {
-                    decode::<proto::PlaceOrderRequest>(&payload)
-                        .order_id
-                        .unwrap_or(-1)
-                }
-                RequestKind::CurrentTime | RequestKind::Ids | RequestKind::Positions => -1,
-                _ => req_id(&payload),
-            };
+            let target = error_target(kind, &payload);
+            let _ = tx.send(Out::Frame(error_frame(target, code, &message)));
+            return true;
+        }
+        Some(TwsFault::ErrorAfterServing { code, message, .. }) => {
+            let frames = answer(&mut state, session_id, client_id, id, &payload);
+            drop(state);
+            for frame in frames {
+                let _ = tx.send(Out::Frame(frame));
+            }
+            let target = error_target(kind, &payload);
             let _ = tx.send(Out::Frame(error_frame(target, code, &message)));
             return true;
         }
@@ -350,6 +353,20 @@ fn handle(
         }
     }
     true
+}
+
+/// The id an error frame about a request carries: the order id for order messages, -1 for
+/// requests without an id, else the request id.
+fn error_target(kind: RequestKind, payload: &[u8]) -> i32 {
+    match kind {
+        RequestKind::PlaceOrder | RequestKind::CancelOrder => {
+            decode::<proto::PlaceOrderRequest>(payload)
+                .order_id
+                .unwrap_or(-1)
+        }
+        RequestKind::CurrentTime | RequestKind::Ids | RequestKind::Positions => -1,
+        _ => req_id(payload),
+    }
 }
 
 /// The frames answering one request (order events for other connections are delivered
