@@ -28,6 +28,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod exposure;
 mod fit;
 mod wire;
 
@@ -40,6 +41,7 @@ use crate::model::{
     SlippageToleranceType, Symbol, TimeInForce, TriggerBy, TriggerQuantity,
 };
 
+pub use exposure::{Exposure, MarketView};
 pub use fit::{Adjustment, Fitted};
 
 /// What kind of order, with exactly the fields that kind needs.

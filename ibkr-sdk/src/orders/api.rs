@@ -15,7 +15,7 @@ use serde::Serialize;
 use tokio::time::Instant;
 
 use super::report::{OrderReport, OrderStatus, Preview, PreviewSource};
-use super::{BracketSpec, Entry, OrderSpec, OrderType, ib};
+use super::{BracketSpec, Entry, OrderSpec, OrderType, exposure, ib};
 use crate::client::IbkrClient;
 use crate::contracts::{ContractSpec, ResolvedContract};
 use crate::error::Error;
@@ -65,6 +65,7 @@ struct Checked {
     contract: ResolvedContract,
     reference_price: Option<Price>,
     notional: Option<Money>,
+    basis: Option<String>,
 }
 
 /// An order written to the gateway, waiting for its acknowledgement.
@@ -72,15 +73,6 @@ struct Sent {
     id: OrderId,
     updates: Subscription<PlaceOrder>,
     report: OrderReport,
-}
-
-/// Price × quantity × multiplier, `None` on overflow.
-fn notional(price: Price, quantity: Quantity, multiplier: Quantity) -> Option<Money> {
-    price
-        .value()
-        .checked_mul(quantity.value())?
-        .checked_mul(multiplier.value())
-        .map(|value| Money::new(value.normalize()))
 }
 
 /// Whether an `ibapi` error means the connection failed, so a write may or may not have
@@ -144,43 +136,58 @@ impl<'a> Orders<'a> {
         Ok(())
     }
 
-    /// Validates, applies the limits, resolves the contract and values the order (at its
-    /// own price, else at the touch). `value_always` asks for a value even without a
-    /// notional limit (previews).
+    /// Validates, applies the limits, resolves the contract and values the order at the most
+    /// it can execute for ([`exposure`](super::exposure)). `value_always` asks for a value
+    /// even without a notional limit (previews).
     async fn check(&self, spec: &OrderSpec, value_always: bool) -> Result<Checked, Error> {
         spec.validate()?;
         self.check_symbol_limits(&spec.contract, spec.quantity)?;
         let contract = self.client.contracts().resolve(&spec.contract).await?;
         let max_notional = self.client.config().limits.max_order_notional;
-        let mut reference_price = spec.stated_price();
-        if reference_price.is_none() && (value_always || max_notional.is_some()) {
+        // A buy limit is bounded by its own price; everything else needs the market.
+        let unquoted = exposure::exposure(spec, &contract, None, None);
+        let quote = if unquoted.value().is_some() || (!value_always && max_notional.is_none()) {
+            None
+        } else {
             match self.client.market_data().quote_contract(&contract).await {
-                Ok(quote) => {
-                    reference_price = quote.reference_price(spec.action == super::Action::Buy)
-                }
-                Err(error) if max_notional.is_none() => {
-                    tracing::debug!(%error, "no quote to value the order with");
-                }
+                Ok(quote) => Some(quote),
                 Err(error) => {
-                    return Err(Error::LimitExceeded {
-                        limit: "max notional",
-                        detail: format!(
-                            "the order cannot be valued without a price ({error}); give it a limit price"
-                        ),
-                    });
+                    tracing::debug!(%error, "no quote to value the order with");
+                    None
                 }
             }
-        }
-        let value =
-            reference_price.and_then(|price| notional(price, spec.quantity, contract.multiplier));
+        };
+        let underlying = if quote.is_some() && exposure::needs_underlying(spec, &contract) {
+            match self
+                .client
+                .market_data()
+                .quote(&ContractSpec::stock(contract.symbol.as_str()))
+                .await
+            {
+                Ok(quote) => quote.last.or(quote.close).or(quote.ask),
+                Err(error) => {
+                    tracing::debug!(%error, "no quote of the underlying");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let reference_price = quote
+            .as_ref()
+            .and_then(|q| q.reference_price(spec.action == super::Action::Buy))
+            .or(spec.stated_price());
+        let exposure = exposure::exposure(spec, &contract, quote.as_ref(), underlying);
+        let value = exposure.value().map(Money::new);
         if let Some(max) = max_notional {
             match value {
                 Some(value) if value > max => {
                     return Err(Error::LimitExceeded {
                         limit: "max notional",
                         detail: format!(
-                            "the order is worth {value} {}, more than IBKR_MAX_ORDER_NOTIONAL {max}",
-                            contract.currency
+                            "the order can execute for {value} {} ({}), more than IBKR_MAX_ORDER_NOTIONAL {max}",
+                            contract.currency,
+                            exposure.basis()
                         ),
                     });
                 }
@@ -188,9 +195,7 @@ impl<'a> Orders<'a> {
                 None => {
                     return Err(Error::LimitExceeded {
                         limit: "max notional",
-                        detail:
-                            "the order cannot be valued: no price is known; give it a limit price"
-                                .into(),
+                        detail: format!("the order cannot be valued: {}", exposure.basis()),
                     });
                 }
             }
@@ -199,6 +204,7 @@ impl<'a> Orders<'a> {
             contract,
             reference_price,
             notional: value,
+            basis: Some(exposure.basis().to_owned()),
         })
     }
 
@@ -213,6 +219,7 @@ impl<'a> Orders<'a> {
             order_type: spec.order_type.code(),
             reference_price: checked.reference_price,
             notional: checked.notional,
+            value_basis: checked.basis.clone(),
             commission: None,
             commission_currency: None,
             initial_margin_change: None,
@@ -740,19 +747,6 @@ fn settle_set(results: Vec<Result<OrderReport, Error>>) -> Result<Vec<OrderRepor
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::Decimal;
-
-    #[test]
-    fn notional_is_exact_and_overflow_is_none() {
-        let value = notional(
-            "189.51".parse().unwrap(),
-            Quantity::from(3),
-            Quantity::from(100),
-        );
-        assert_eq!(value, Some("56853".parse().unwrap()));
-        let huge = Price::new(Decimal::MAX);
-        assert_eq!(notional(huge, Quantity::from(2), Quantity::from(1)), None);
-    }
 
     #[test]
     fn a_set_refused_entirely_reports_the_refusal() {

@@ -6,6 +6,7 @@
 //! [`OrderRequest`] (what a tool or a form sends) converts into it and says what is wrong.
 
 mod api;
+pub mod exposure;
 mod ib;
 mod lookup;
 mod report;

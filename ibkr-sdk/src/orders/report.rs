@@ -164,10 +164,14 @@ pub struct Preview {
     pub quantity: Quantity,
     /// Order type.
     pub order_type: OrderTypeCode,
-    /// The price the notional is computed at: the order's own price, else the touch.
+    /// The market price on the order's side (ask for a buy, bid for a sell, else last),
+    /// else the order's own price.
     pub reference_price: Option<Price>,
-    /// Price × quantity × multiplier.
+    /// The most the order can execute for: quantity × worst price × multiplier (see
+    /// `value_basis`). Absent when no bound can be given.
     pub notional: Option<Money>,
+    /// How `notional` was computed, or why the order cannot be valued.
+    pub value_basis: Option<String>,
     /// Commission IBKR expects.
     pub commission: Option<Money>,
     /// Its currency.

@@ -244,7 +244,10 @@ async fn limits_refuse_before_sending() {
         .place(&limit_buy("AAPL", 60, "180"))
         .await
         .unwrap_err();
-    assert!(too_big.to_string().contains("worth 10800 USD"), "{too_big}");
+    assert!(
+        too_big.to_string().contains("execute for 10800 USD"),
+        "{too_big}"
+    );
     // A market order is valued at the touch: 60 × 189.51.
     let market = OrderSpec::market(ContractSpec::stock("AAPL"), Action::Buy, 60.into());
     let too_big_market = orders.place(&market).await.unwrap_err();
