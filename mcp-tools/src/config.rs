@@ -14,16 +14,22 @@
 //! | `TRADING_MCP_BACKPACK_TIERS`, `TRADING_MCP_IBKR_TIERS` | `market,account,trading` or a subset; `none` turns the venue off | all on a simulator; `market,account` on a real venue |
 //! | `TRADING_MCP_<VENUE>_MAX_ORDER_NOTIONAL` | largest order value (quote currency) | none (required to trade on a real venue) |
 //! | `TRADING_MCP_<VENUE>_MAX_DAILY_NOTIONAL` | largest value ordered in any rolling 24 hours | none |
-//! | `TRADING_MCP_<VENUE>_ALLOWED_SYMBOLS` | symbols that may be traded, comma separated | all |
-//! | `TRADING_MCP_JOURNAL` | append-only JSONL journal of every write | `$XDG_STATE_HOME/trading-mcp/journal.jsonl` |
-//! | `TRADING_MCP_KILL_SWITCH` | while this file exists, every write tool refuses | `$XDG_STATE_HOME/trading-mcp/KILL` |
+//! | `TRADING_MCP_<VENUE>_ALLOWED_SYMBOLS` | symbols that may be traded (and cancelled), comma separated | all |
+//! | `TRADING_MCP_<VENUE>_CAP_CURRENCY` | the currency of the caps | `USDC` (Backpack), `USD` (IBKR) |
+//! | `TRADING_MCP_<VENUE>_FX_RATES` | rates into the cap currency for orders in other currencies, `EUR=1.08,GBP=1.27` | none: such orders are refused while capped |
+//! | `TRADING_MCP_CONFIRM`, `TRADING_MCP_<VENUE>_CONFIRM` | `ask`: the person is asked through the client (a client that cannot ask is refused); `token`: the preview's token alone confirms | `ask` on paper and live venues, `token` on the simulators |
+//! | `TRADING_MCP_CONFIRM_TIMEOUT_SECS` | how long the server waits for the person's answer | 120 |
+//! | `ORDERS_ENABLED` | `false` refuses every new order on both venues (previews and cancels still work) | `true` |
+//! | `BACKPACK_LIVE_ACK_FILE` | live Backpack trading needs this file, containing exactly the sentence of `IBKR_LIVE_ACK_FILE` | none |
+//! | `TRADING_MCP_JOURNAL` | the SQLite journal every process shares (a `.jsonl` journal of an earlier version is imported into `journal.db` beside it) | `$XDG_STATE_HOME/trading-mcp/journal.db` |
+//! | `TRADING_MCP_KILL_SWITCH` | while this file exists (or cannot be checked), no new order is sent; cancels still work | `$XDG_STATE_HOME/trading-mcp/KILL` |
 //! | `TRADING_MCP_CONFIRM_TTL_SECS` | how long a preview's confirmation token lives | 120 |
 //! | `TRADING_MCP_MAX_ITEMS` | most items a list returns | 50 |
 //! | `TRADING_MCP_SIMULATOR_SPEED` | simulated seconds per real second in the Backpack simulator | 1 |
 //! | `TRADING_MCP_SIMULATOR_SEED` | the seed of the Backpack simulator's price walk | 42 |
 //! | `TRADING_MCP_HTTP_TOKEN` | bearer token HTTP clients must send | none (required for HTTP) |
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -58,6 +64,14 @@ impl Venue {
         match self {
             Venue::Backpack => "backpack",
             Venue::Ibkr => "ibkr",
+        }
+    }
+
+    /// The currency the caps are in unless configured.
+    pub fn default_cap_currency(self) -> &'static str {
+        match self {
+            Venue::Backpack => "USDC",
+            Venue::Ibkr => "USD",
         }
     }
 
@@ -143,14 +157,56 @@ impl Tiers {
 }
 
 /// Limits the server enforces on orders, whatever the conversation says.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caps {
-    /// Largest value of one order, in the quote currency.
+    /// Largest exposure of one order (the most it can execute for), in `currency`.
     pub max_order_notional: Option<Decimal>,
-    /// Largest value ordered in any rolling 24 hours.
+    /// Largest exposure ordered in any rolling 24 hours.
     pub max_daily_notional: Option<Decimal>,
     /// Symbols that may be traded (upper case); absent: all.
     pub allowed_symbols: Option<BTreeSet<String>>,
+    /// The currency of the caps.
+    pub currency: String,
+    /// Value of one unit of another currency in `currency` (upper-case codes).
+    pub fx_rates: BTreeMap<String, Decimal>,
+}
+
+impl Caps {
+    /// No limits, in `currency`.
+    pub fn unlimited(currency: &str) -> Self {
+        Self {
+            max_order_notional: None,
+            max_daily_notional: None,
+            allowed_symbols: None,
+            currency: currency.to_owned(),
+            fx_rates: BTreeMap::new(),
+        }
+    }
+
+    /// Whether a notional cap is set.
+    pub fn capped(&self) -> bool {
+        self.max_order_notional.is_some() || self.max_daily_notional.is_some()
+    }
+}
+
+/// Who confirms an order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfirmPolicy {
+    /// The server asks the person through the client; a client that cannot ask is refused.
+    Ask,
+    /// The preview's single-use token confirms (the assistant relays the person's yes).
+    Token,
+}
+
+impl ConfirmPolicy {
+    fn parse(name: &str, text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "ask" => Ok(ConfirmPolicy::Ask),
+            "token" => Ok(ConfirmPolicy::Token),
+            _ => Err(format!("{name}={text:?} is not `ask` or `token`")),
+        }
+    }
 }
 
 /// One venue's configuration.
@@ -162,6 +218,8 @@ pub struct VenueConfig {
     pub tiers: Tiers,
     /// Order limits.
     pub caps: Caps,
+    /// Who confirms orders.
+    pub confirm: ConfirmPolicy,
 }
 
 /// Everything the server needs to start.
@@ -176,12 +234,16 @@ pub struct ServerConfig {
     pub backpack_client: Option<backpack_sdk::ClientBuilder>,
     /// `ibkr-sdk` configuration when a real gateway is configured.
     pub ibkr_gateway: Option<ibkr_sdk::Config>,
-    /// The journal file.
-    pub journal_path: PathBuf,
-    /// The kill-switch file.
-    pub kill_switch_path: PathBuf,
+    /// The journal file (`None`: no private state folder could be found; trading refuses).
+    pub journal_path: Option<PathBuf>,
+    /// The kill-switch file (`None`: as for the journal; the switch counts as engaged).
+    pub kill_switch_path: Option<PathBuf>,
     /// How long a confirmation token lives.
     pub confirm_ttl: Duration,
+    /// How long the server waits for the person's answer.
+    pub confirm_timeout: Duration,
+    /// `ORDERS_ENABLED`: `false` refuses every new order.
+    pub orders_enabled: bool,
     /// Most items a list returns.
     pub max_items: usize,
     /// Simulated milliseconds per real one in the Backpack simulator.
@@ -193,13 +255,61 @@ pub struct ServerConfig {
 /// The Backpack simulator's seed when none is configured.
 pub const DEFAULT_SIMULATOR_SEED: u64 = 42;
 
-fn state_dir(lookup: &impl Fn(&str) -> Option<String>) -> PathBuf {
+/// The private state folder; never a shared temporary folder.
+fn state_dir(lookup: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
     if let Some(dir) = lookup("XDG_STATE_HOME").filter(|d| !d.trim().is_empty()) {
-        return PathBuf::from(dir).join("trading-mcp");
+        return Some(PathBuf::from(dir).join("trading-mcp"));
     }
-    match lookup("HOME").filter(|h| !h.trim().is_empty()) {
-        Some(home) => PathBuf::from(home).join(".local/state/trading-mcp"),
-        None => std::env::temp_dir().join("trading-mcp"),
+    lookup("HOME")
+        .filter(|h| !h.trim().is_empty())
+        .map(|home| PathBuf::from(home).join(".local/state/trading-mcp"))
+}
+
+/// A yes/no setting.
+fn switch(name: &str, value: Option<String>) -> Result<Option<bool>, String> {
+    let Some(text) = value.filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(Some(true)),
+        "false" | "0" | "no" | "off" => Ok(Some(false)),
+        _ => Err(format!("{name}={text:?} is not true or false")),
+    }
+}
+
+/// `EUR=1.08,GBP=1.27`.
+fn fx_rates(name: &str, text: &str) -> Result<BTreeMap<String, Decimal>, String> {
+    let mut rates = BTreeMap::new();
+    for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (code, rate) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("{name}: `{pair}` is not CODE=RATE"))?;
+        let code = code.trim().to_ascii_uppercase();
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!("{name}: `{code}` is not a currency code"));
+        }
+        rates.insert(code, decimal(name, rate)?);
+    }
+    Ok(rates)
+}
+
+/// Live Backpack trading needs a file holding the same sentence as IBKR's live
+/// acknowledgement.
+fn backpack_live_ack(lookup: &impl Fn(&str) -> Option<String>) -> Result<(), String> {
+    let phrase = ibkr_sdk::LIVE_ACK_PHRASE;
+    let Some(path) = lookup("BACKPACK_LIVE_ACK_FILE").filter(|p| !p.trim().is_empty()) else {
+        return Err(format!(
+            "live Backpack trading needs an acknowledgement: write {phrase:?} into a file and set BACKPACK_LIVE_ACK_FILE to its path"
+        ));
+    };
+    let text = std::fs::read_to_string(path.trim())
+        .map_err(|e| format!("BACKPACK_LIVE_ACK_FILE {path:?} cannot be read: {e}"))?;
+    if text.trim() == phrase {
+        Ok(())
+    } else {
+        Err(format!(
+            "BACKPACK_LIVE_ACK_FILE {path:?} must contain exactly {phrase:?}"
+        ))
     }
 }
 
@@ -224,7 +334,23 @@ fn venue_config(
         None if mode == Mode::Simulated => Tiers::ALL,
         None => Tiers::READ,
     };
+    let currency = get("CAP_CURRENCY")
+        .map(|c| c.trim().to_ascii_uppercase())
+        .unwrap_or_else(|| venue.default_cap_currency().to_owned());
+    let fx = match get("FX_RATES") {
+        Some(text) => fx_rates(&format!("{prefix}_FX_RATES"), &text)?,
+        None => BTreeMap::new(),
+    };
+    let confirm = match get("CONFIRM")
+        .or_else(|| lookup("TRADING_MCP_CONFIRM").filter(|v| !v.trim().is_empty()))
+    {
+        Some(text) => ConfirmPolicy::parse(&format!("{prefix}_CONFIRM"), &text)?,
+        None if mode == Mode::Simulated => ConfirmPolicy::Token,
+        None => ConfirmPolicy::Ask,
+    };
     let caps = Caps {
+        currency,
+        fx_rates: fx,
         max_order_notional: get("MAX_ORDER_NOTIONAL")
             .map(|v| decimal(&format!("{prefix}_MAX_ORDER_NOTIONAL"), &v))
             .transpose()?,
@@ -245,7 +371,15 @@ fn venue_config(
             venue.as_str()
         ));
     }
-    Ok(VenueConfig { mode, tiers, caps })
+    if tiers.trading && venue == Venue::Backpack && mode == Mode::Live {
+        backpack_live_ack(lookup)?;
+    }
+    Ok(VenueConfig {
+        mode,
+        tiers,
+        caps,
+        confirm,
+    })
 }
 
 impl ServerConfig {
@@ -295,8 +429,31 @@ impl ServerConfig {
         let path = |name: &str, default: &str| {
             lookup(name)
                 .filter(|v| !v.trim().is_empty())
-                .map_or_else(|| dir.join(default), PathBuf::from)
+                .map(|v| PathBuf::from(v.trim()))
+                .or_else(|| dir.as_ref().map(|d| d.join(default)))
         };
+        // A journal of an earlier version (JSON lines) is imported into a database beside it.
+        let journal_path = path("TRADING_MCP_JOURNAL", "journal.db").map(|p| {
+            if p.extension().is_some_and(|e| e == "jsonl") {
+                p.with_extension("db")
+            } else {
+                p
+            }
+        });
+        let confirm_timeout =
+            match lookup("TRADING_MCP_CONFIRM_TIMEOUT_SECS").filter(|v| !v.trim().is_empty()) {
+                Some(text) => text
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| (1..=3_600).contains(s))
+                    .map(Duration::from_secs)
+                    .ok_or_else(|| {
+                        format!("TRADING_MCP_CONFIRM_TIMEOUT_SECS={text:?} is not 1-3600 seconds")
+                    })?,
+                None => Duration::from_secs(120),
+            };
+        let orders_enabled = switch("ORDERS_ENABLED", lookup("ORDERS_ENABLED"))?.unwrap_or(true);
         let confirm_ttl =
             match lookup("TRADING_MCP_CONFIRM_TTL_SECS").filter(|v| !v.trim().is_empty()) {
                 Some(text) => text
@@ -344,28 +501,33 @@ impl ServerConfig {
             ibkr,
             backpack_client,
             ibkr_gateway,
-            journal_path: path("TRADING_MCP_JOURNAL", "journal.jsonl"),
+            journal_path,
             kill_switch_path: path("TRADING_MCP_KILL_SWITCH", "KILL"),
             confirm_ttl,
+            confirm_timeout,
+            orders_enabled,
             max_items,
         })
     }
 
     /// Both venues simulated, every tier on, state files under `dir` (tests, the demo).
     pub fn simulated(dir: &std::path::Path) -> Self {
-        let simulated = VenueConfig {
+        let simulated = |venue: Venue| VenueConfig {
             mode: Mode::Simulated,
             tiers: Tiers::ALL,
-            caps: Caps::default(),
+            caps: Caps::unlimited(venue.default_cap_currency()),
+            confirm: ConfirmPolicy::Token,
         };
         Self {
-            backpack: simulated.clone(),
-            ibkr: simulated,
+            backpack: simulated(Venue::Backpack),
+            ibkr: simulated(Venue::Ibkr),
             backpack_client: None,
             ibkr_gateway: None,
-            journal_path: dir.join("journal.jsonl"),
-            kill_switch_path: dir.join("KILL"),
+            journal_path: Some(dir.join("journal.db")),
+            kill_switch_path: Some(dir.join("KILL")),
             confirm_ttl: Duration::from_secs(120),
+            confirm_timeout: Duration::from_secs(120),
+            orders_enabled: true,
             max_items: 50,
             simulator_speed: 1,
             simulator_seed: DEFAULT_SIMULATOR_SEED,
@@ -451,8 +613,22 @@ mod tests {
         assert_eq!(config.backpack.tiers, Tiers::ALL);
         assert_eq!(
             config.journal_path,
-            PathBuf::from("/home/x/.local/state/trading-mcp/journal.jsonl")
+            Some(PathBuf::from("/home/x/.local/state/trading-mcp/journal.db"))
         );
+        assert_eq!(
+            (
+                config.backpack.confirm,
+                config.backpack.caps.currency.as_str()
+            ),
+            (ConfirmPolicy::Token, "USDC")
+        );
+        let nowhere = from(&[]).unwrap();
+        assert!(
+            nowhere.journal_path.is_none() && nowhere.kill_switch_path.is_none(),
+            "no shared temporary folder"
+        );
+        let old = from(&[("TRADING_MCP_JOURNAL", "/s/journal.jsonl")]).unwrap();
+        assert_eq!(old.journal_path, Some(PathBuf::from("/s/journal.db")));
     }
 
     /// A well-formed ED25519 seed (32 zero bytes).
@@ -491,13 +667,39 @@ mod tests {
             error.contains("TRADING_MCP_BACKPACK_MAX_ORDER_NOTIONAL"),
             "{error}"
         );
-        let capped = from(&[
+        let trading = [
             ("BACKPACK_API_SECRET", SECRET),
             ("TRADING_MCP_BACKPACK_TIERS", "market,trading"),
             ("TRADING_MCP_BACKPACK_MAX_ORDER_NOTIONAL", "250"),
             ("TRADING_MCP_BACKPACK_ALLOWED_SYMBOLS", "sol_usdc, BTC_USDC"),
-        ])
-        .unwrap();
+        ];
+        let unacknowledged = from(&trading).unwrap_err();
+        assert!(
+            unacknowledged.contains("BACKPACK_LIVE_ACK_FILE"),
+            "{unacknowledged}"
+        );
+        let dir = std::env::temp_dir().join(format!("config-ack-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (right, wrong) = (dir.join("right"), dir.join("wrong"));
+        std::fs::write(&right, format!("{}\n", ibkr_sdk::LIVE_ACK_PHRASE)).unwrap();
+        std::fs::write(&wrong, "yes").unwrap();
+        let with_ack = |file: &std::path::Path| {
+            let mut vars = trading.to_vec();
+            let file = file.display().to_string();
+            vars.push(("BACKPACK_LIVE_ACK_FILE", &file));
+            from(&vars)
+        };
+        assert!(
+            with_ack(&wrong)
+                .unwrap_err()
+                .contains("must contain exactly")
+        );
+        let capped = with_ack(&right).unwrap();
+        assert_eq!(
+            capped.backpack.confirm,
+            ConfirmPolicy::Ask,
+            "real venues ask"
+        );
         assert!(capped.backpack.tiers.trading && !capped.backpack.tiers.account);
         assert_eq!(
             capped.backpack.caps.max_order_notional,
@@ -555,6 +757,29 @@ mod tests {
                 .simulator_seed,
             7
         );
+    }
+
+    #[test]
+    fn switches_and_rates_are_read_strictly() {
+        assert!(!from(&[("ORDERS_ENABLED", "false")]).unwrap().orders_enabled);
+        assert!(from(&[]).unwrap().orders_enabled);
+        assert!(from(&[("ORDERS_ENABLED", "maybe")]).is_err());
+        let config = from(&[
+            ("TRADING_MCP_CONFIRM", "ask"),
+            ("TRADING_MCP_IBKR_CONFIRM", "token"),
+            ("TRADING_MCP_IBKR_FX_RATES", "eur=1.08, GBP=1.27"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (config.backpack.confirm, config.ibkr.confirm),
+            (ConfirmPolicy::Ask, ConfirmPolicy::Token)
+        );
+        assert_eq!(
+            config.ibkr.caps.fx_rates.get("EUR"),
+            Some(&Decimal::new(108, 2))
+        );
+        assert!(from(&[("TRADING_MCP_CONFIRM", "never")]).is_err());
+        assert!(from(&[("TRADING_MCP_IBKR_FX_RATES", "EUR")]).is_err());
     }
 
     #[test]

@@ -1,13 +1,18 @@
 //! Asking the person before an order goes out.
 //!
-//! Every order needs the single-use token of its preview. On top of that, when the client
-//! can ask the person (elicitation), the server asks, and anything but an explicit "yes" —
-//! a decline, a cancel, an error, a timeout — refuses the order (fail closed):
+//! Every order needs the single-use token of its preview, redeemed in the session that
+//! previewed it. On top of that, whenever the client can ask the person (elicitation), the
+//! server asks, and anything but an explicit "yes" — a decline, a cancel, an error, no answer
+//! within the server's timeout — refuses the order (fail closed):
 //!
 //! - protocol up to 2025-11-25: a server-to-client `elicitation/create` request;
 //! - protocol 2026-07-28 and later: the call answers `input_required` with the question,
 //!   and the client calls again with the answer (multi round-trip requests). The request
-//!   state the client echoes is checked against the token, so it cannot be forged.
+//!   state is a nonce this server issued and recorded for the token, single use, with a
+//!   deadline: a client cannot compose one.
+//!
+//! A venue whose policy is [`ConfirmPolicy::Ask`] (the default on paper and live venues)
+//! refuses orders from a client that cannot be asked, naming the setting that decides.
 
 use std::time::Duration;
 
@@ -20,8 +25,21 @@ use rmcp::service::{ElicitationError, RequestContext};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::config::Venue;
+use crate::config::{ConfirmPolicy, Venue};
 use crate::safety::tokens::TokenStore;
+
+/// The session a call belongs to: the MCP session id over HTTP, one pseudo-session for
+/// stateless HTTP, and the process for stdio (one client per process).
+pub fn session_of(ctx: &RequestContext<RoleServer>) -> String {
+    match ctx.extensions.get::<axum::http::request::Parts>() {
+        Some(parts) => parts
+            .headers
+            .get("mcp-session-id")
+            .and_then(|value| value.to_str().ok())
+            .map_or_else(|| "http-stateless".to_owned(), |id| format!("http:{id}")),
+        None => "local".to_owned(),
+    }
+}
 
 /// The question put to the person.
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -31,9 +49,6 @@ pub struct ConfirmOrder {
 }
 
 rmcp::elicit_safe!(ConfirmOrder);
-
-/// How long the person has to answer.
-const ASK_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// The key of the question in an `input_required` result.
 const QUESTION: &str = "confirm_order";
@@ -58,10 +73,6 @@ fn can_ask(ctx: &RequestContext<RoleServer>) -> bool {
     ctx.client_capabilities()
         .and_then(|capabilities| capabilities.elicitation)
         .is_some_and(|elicitation| elicitation.form.is_some() || elicitation.url.is_none())
-}
-
-fn state_for(token: &str) -> String {
-    format!("confirm:{token}")
 }
 
 fn question(message: &str) -> Result<InputRequiredResult, String> {
@@ -109,7 +120,10 @@ pub struct Pending<'a> {
     pub venue: Venue,
     /// The order, canonical JSON.
     pub order: &'a serde_json::Value,
-    /// The order in a sentence, for the person.
+    /// The session asking.
+    pub session: &'a str,
+    /// The question for the person: every field of the order that is not at its default,
+    /// and what it can execute for.
     pub message: &'a str,
 }
 
@@ -122,10 +136,28 @@ pub struct Answer<'a> {
     pub responses: Option<&'a InputResponses>,
 }
 
+/// How the server confirms orders on a venue.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Ask, or let the token confirm.
+    pub confirm: ConfirmPolicy,
+    /// How long the person has to answer.
+    pub timeout: Duration,
+}
+
+fn cannot_ask(venue: Venue) -> String {
+    let name = venue.as_str().to_ascii_uppercase();
+    format!(
+        "refused: this server asks the person before every {} order (TRADING_MCP_{name}_CONFIRM=ask, the default on paper and live venues) and this client cannot be asked (it does not declare elicitation). Nothing was sent. Use a client that supports elicitation, or have the person set TRADING_MCP_{name}_CONFIRM=token to let the preview's token confirm",
+        venue.as_str()
+    )
+}
+
 /// Decides whether `pending` may be sent (see the module docs).
 pub async fn confirm(
     ctx: &RequestContext<RoleServer>,
     tokens: &TokenStore,
+    policy: Policy,
     pending: Pending<'_>,
     answer: Answer<'_>,
 ) -> Confirmation {
@@ -133,47 +165,47 @@ pub async fn confirm(
         token,
         venue,
         order,
+        session,
         message,
     } = pending;
-    let Answer {
-        request_state,
-        responses,
-    } = answer;
     let refuse = |reason: String| {
         // Whatever happened, this token is spent.
-        let _ = tokens.redeem(token, venue, order);
+        tokens.void(token);
         Confirmation::Refused(reason)
     };
-    if let Some(state) = request_state {
+    let redeem = || match tokens.redeem(token, venue, order, session) {
+        Ok(()) => Confirmation::Confirmed,
+        Err(error) => Confirmation::Refused(format!("{error}; nothing was sent")),
+    };
+    if let Some(nonce) = answer.request_state {
         // The second round of an in-band question.
-        if state != state_for(token) {
-            return refuse(
-                "the confirmation state does not belong to this token; nothing was sent".into(),
-            );
+        if let Err(error) = tokens.answered(token, nonce, venue, order, session) {
+            return Confirmation::Refused(format!("{error}; nothing was sent"));
         }
-        if !answered_yes(responses) {
+        if !answered_yes(answer.responses) {
             return refuse("the person did not confirm the order; nothing was sent".into());
         }
-        return match tokens.redeem(token, venue, order) {
-            Ok(()) => Confirmation::Confirmed,
-            Err(error) => Confirmation::Refused(format!("{error}; nothing was sent")),
-        };
+        return redeem();
     }
-    if let Err(error) = tokens.check(token, venue, order) {
+    if let Err(error) = tokens.check(token, venue, order, session) {
         return Confirmation::Refused(format!("{error}; nothing was sent"));
     }
     if !can_ask(ctx) {
-        // No way to reach the person: the token, obtained from a preview the assistant was
-        // told to show and have approved, is the confirmation.
-        return match tokens.redeem(token, venue, order) {
-            Ok(()) => Confirmation::Confirmed,
-            Err(error) => Confirmation::Refused(format!("{error}; nothing was sent")),
+        return match policy.confirm {
+            // The token, from a preview the assistant was told to show and have approved.
+            ConfirmPolicy::Token => redeem(),
+            ConfirmPolicy::Ask => refuse(cannot_ask(venue)),
         };
     }
     if asks_in_band(ctx) {
+        let Some(nonce) = tokens.ask(token, policy.timeout) else {
+            return Confirmation::Refused(
+                "the confirmation token is unknown or was already used; nothing was sent".into(),
+            );
+        };
         return match question(message) {
             Ok(mut ask) => {
-                ask.request_state = Some(state_for(token));
+                ask.request_state = Some(nonce);
                 Confirmation::Ask(Box::new(ask))
             }
             Err(error) => refuse(format!("{error}; nothing was sent")),
@@ -181,13 +213,10 @@ pub async fn confirm(
     }
     match ctx
         .peer
-        .elicit_with_timeout::<ConfirmOrder>(message, Some(ASK_TIMEOUT))
+        .elicit_with_timeout::<ConfirmOrder>(message, Some(policy.timeout))
         .await
     {
-        Ok(Some(ConfirmOrder { confirm: true })) => match tokens.redeem(token, venue, order) {
-            Ok(()) => Confirmation::Confirmed,
-            Err(error) => Confirmation::Refused(format!("{error}; nothing was sent")),
-        },
+        Ok(Some(ConfirmOrder { confirm: true })) => redeem(),
         Ok(_) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => {
             refuse("the person did not confirm the order; nothing was sent".into())
         }

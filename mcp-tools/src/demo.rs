@@ -48,7 +48,10 @@ impl ClientHandler for DemoClient {
         _context: RequestContext<RoleClient>,
     ) -> Result<ElicitResult, ErrorData> {
         if let ElicitRequestParams::FormElicitationParams { message, .. } = &request {
-            say(&format!("    ? the server asks the person: {message}"));
+            say("    ? the server asks the person:");
+            for line in message.lines() {
+                say(&format!("      | {line}"));
+            }
             say("    ! the person answers: yes");
         }
         Ok(ElicitResult::new(ElicitationAction::Accept).with_content(json!({ "confirm": true })))
@@ -114,10 +117,10 @@ impl Session {
             price => price.to_owned(),
         };
         say(&format!(
-            "    as sent: {} @ {price} (clientId {}), value {}, fee {}",
+            "    as sent: {} @ {price} (clientId {}), can execute for up to {}, fee {}",
             field(&preview, &["order", "quantity"]),
             field(&preview, &["order", "clientId"]),
-            field(&preview, &["estimatedNotional"]),
+            field(&preview, &["exposure", "value"]),
             field(&preview, &["estimatedFee"])
         ));
         for (kind, key) in [("rounded", "adjustments"), ("warning", "warnings")] {
@@ -174,7 +177,7 @@ pub async fn run(watch_for: Duration) -> anyhow::Result<()> {
     let mut config = ServerConfig::simulated(&dir);
     config.simulator_speed = SIMULATOR_SPEED;
     config.simulator_seed = SIMULATOR_SEED;
-    let state = AppState::new(config, Redactor::default()).map_err(anyhow::Error::msg)?;
+    let state = AppState::new(config, Redactor::default());
     let server = TradingServer::new(state);
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     let serving = tokio::spawn(async move {
@@ -352,7 +355,7 @@ async fn script(s: &mut Session, watch_for: Duration) -> anyhow::Result<()> {
     let placed = s
         .call(
             "ibkr_place_order",
-            json!({ "bracket": bracket, "confirmation_token": preview["confirmation_token"] }),
+            json!({ "bracket": bracket, "confirmationToken": preview["confirmationToken"] }),
         )
         .await?;
     let ids: Vec<Value> = placed["orders"]
@@ -370,7 +373,7 @@ async fn script(s: &mut Session, watch_for: Duration) -> anyhow::Result<()> {
         ));
     }
     let cancelled = s
-        .call("ibkr_cancel_order", json!({ "order_ids": ids }))
+        .call("ibkr_cancel_order", json!({ "orderIds": ids }))
         .await?;
     for item in cancelled["orders"]["items"]
         .as_array()
@@ -379,7 +382,7 @@ async fn script(s: &mut Session, watch_for: Duration) -> anyhow::Result<()> {
     {
         say(&format!(
             "    order {} {}",
-            field(item, &["order_id"]),
+            field(item, &["orderId"]),
             field(item, &["report", "status"])
         ));
     }

@@ -5,13 +5,16 @@
 //!   bounded envelopes. Schemas are rewritten so every client can read them ([`schema`]).
 //! - Safety is the server's, not the model's ([`safety`]): tiers chosen by configuration
 //!   (a tier that is off is not registered), a preview and a single-use confirmation token
-//!   bound to exactly that order, asking the person when the client can ([`confirm`]), caps
-//!   checked inside the write path, a kill switch, an append-only journal ([`write`](mod@write)).
+//!   bound to exactly that order and session, asking the person ([`confirm`]), caps that
+//!   count what an order can really execute for, checked with every process's orders in one
+//!   journal transaction, a kill switch, an append-only SQLite journal ([`flow`]).
 //! - With no keys configured both venues run on the built-in simulators ([`venues`]).
 
 pub mod config;
 pub mod confirm;
 pub mod demo;
+pub mod error;
+pub mod flow;
 pub mod http;
 pub mod logging;
 pub mod safety;
@@ -20,7 +23,6 @@ pub mod server;
 pub mod state;
 pub mod tools;
 pub mod venues;
-pub mod write;
 
 pub use config::{Mode, ServerConfig, Tiers, Venue};
 pub use server::TradingServer;

@@ -4,11 +4,8 @@
 
 use std::sync::Arc;
 
-use chrono::Utc;
-
-use crate::config::{ServerConfig, Venue};
+use crate::config::ServerConfig;
 use crate::safety::KillSwitch;
-use crate::safety::caps::CapGuard;
 use crate::safety::journal::Journal;
 use crate::safety::redact::Redactor;
 use crate::safety::tokens::TokenStore;
@@ -23,62 +20,30 @@ pub struct AppState {
     pub config: ServerConfig,
     /// Confirmation tokens.
     pub tokens: TokenStore,
-    /// The write journal.
-    pub journal: Journal,
+    /// The journal every process shares (the caps are counted from it).
+    pub journal: Arc<Journal>,
     /// The kill switch.
     pub kill_switch: KillSwitch,
     /// Secret redaction.
     pub redactor: Redactor,
-    backpack_caps: CapGuard,
-    ibkr_caps: CapGuard,
     backpack: Slot<BackpackVenue>,
     ibkr: Slot<IbkrVenue>,
 }
 
 impl AppState {
-    /// Opens the journal (reading back the last 24 hours of orders for the daily caps).
-    ///
-    /// # Errors
-    /// When the journal cannot be opened or read.
-    pub fn new(config: ServerConfig, redactor: Redactor) -> Result<Arc<Self>, String> {
-        let journal = Journal::open(&config.journal_path).map_err(|e| {
-            format!(
-                "cannot open the journal {}: {e}",
-                config.journal_path.display()
-            )
-        })?;
-        let now = Utc::now();
-        let history = |venue: Venue| {
-            journal
-                .recent_orders(venue, config.venue(venue).mode, now)
-                .map_err(|e| {
-                    format!(
-                        "cannot read the journal {}: {e}",
-                        config.journal_path.display()
-                    )
-                })
-        };
-        let backpack_caps = CapGuard::new(config.backpack.caps.clone(), history(Venue::Backpack)?);
-        let ibkr_caps = CapGuard::new(config.ibkr.caps.clone(), history(Venue::Ibkr)?);
-        Ok(Arc::new(Self {
+    /// The state for `config`. A journal that cannot be opened does not stop the start:
+    /// trading tools refuse with the reason (reads and cancels keep working).
+    pub fn new(config: ServerConfig, redactor: Redactor) -> Arc<Self> {
+        let journal = Arc::new(Journal::new(config.journal_path.clone()));
+        Arc::new(Self {
             tokens: TokenStore::new(config.confirm_ttl),
-            kill_switch: KillSwitch::new(&config.kill_switch_path),
+            kill_switch: KillSwitch::new(config.kill_switch_path.as_deref()),
             journal,
             redactor,
-            backpack_caps,
-            ibkr_caps,
             backpack: Slot::default(),
             ibkr: Slot::default(),
             config,
-        }))
-    }
-
-    /// The caps of a venue.
-    pub fn caps(&self, venue: Venue) -> &CapGuard {
-        match venue {
-            Venue::Backpack => &self.backpack_caps,
-            Venue::Ibkr => &self.ibkr_caps,
-        }
+        })
     }
 
     /// Backpack, connected on first use.

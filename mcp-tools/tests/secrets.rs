@@ -24,6 +24,8 @@ async fn secrets_never_leak() {
     let dir = std::env::temp_dir().join(format!("trading-mcp-secrets-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let log_path = dir.join("stderr.log");
+    let ack = dir.join("live-ack");
+    std::fs::write(&ack, ibkr_sdk::LIVE_ACK_PHRASE).unwrap();
     let http_token = "http-token-that-is-secret-1234567890";
 
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_trading-mcp"));
@@ -40,8 +42,10 @@ async fn secrets_never_leak() {
         .env("TRADING_MCP_BACKPACK_MAX_ORDER_NOTIONAL", "1000")
         .env("TRADING_MCP_IBKR_TIERS", "none")
         .env("TRADING_MCP_HTTP_TOKEN", http_token)
-        .env("TRADING_MCP_JOURNAL", dir.join("journal.jsonl"))
-        .env("TRADING_MCP_KILL_SWITCH", dir.join("KILL"));
+        .env("TRADING_MCP_JOURNAL", dir.join("journal.db"))
+        .env("TRADING_MCP_KILL_SWITCH", dir.join("KILL"))
+        .env("TRADING_MCP_BACKPACK_CONFIRM", "token")
+        .env("BACKPACK_LIVE_ACK_FILE", &ack);
     let (transport, _) = TokioChildProcess::builder(command)
         .stderr(Stdio::from(std::fs::File::create(&log_path).unwrap()))
         .spawn()
@@ -88,9 +92,22 @@ async fn secrets_never_leak() {
         seen.push_str(&serde_json::to_string(&call(name, args).await.unwrap()).unwrap());
     }
     client.cancel().await.unwrap();
-    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
+    // The journal as `trading-mcp journal` prints it, and the database files byte for byte.
+    let printed = std::process::Command::new(env!("CARGO_BIN_EXE_trading-mcp"))
+        .arg("journal")
+        .env("TRADING_MCP_JOURNAL", dir.join("journal.db"))
+        .env("TRADING_MCP_KILL_SWITCH", dir.join("KILL"))
+        .env_remove("BACKPACK_API_SECRET")
+        .output()
+        .unwrap();
+    let mut journal = String::from_utf8(printed.stdout).unwrap();
+    assert!(journal.lines().count() >= 2, "{journal}");
+    for file in ["journal.db", "journal.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.join(file)) {
+            journal.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
     let logs = std::fs::read_to_string(&log_path).unwrap();
-    assert!(journal.lines().count() >= 4, "{journal}");
     assert!(
         logs.contains("TRACE") || logs.contains("DEBUG"),
         "the logs were captured: {logs}"

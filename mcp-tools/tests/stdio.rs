@@ -29,7 +29,7 @@ fn binary(dir: &std::path::Path) -> tokio::process::Command {
         }
     }
     command
-        .env("TRADING_MCP_JOURNAL", dir.join("journal.jsonl"))
+        .env("TRADING_MCP_JOURNAL", dir.join("journal.db"))
         .env("TRADING_MCP_KILL_SWITCH", dir.join("KILL"));
     command
 }
@@ -85,8 +85,19 @@ async fn a_host_session_over_stdio() {
     .unwrap();
     assert_eq!(placed.structured_content.unwrap()["order"]["status"], "New");
     client.cancel().await.unwrap();
-    let journal = std::fs::read_to_string(dir.join("journal.jsonl")).unwrap();
-    assert_eq!(journal.lines().count(), 2);
+    let journal = Command::new(env!("CARGO_BIN_EXE_trading-mcp"))
+        .args(["journal", "--venue", "backpack", "--outcome", "accepted"])
+        .env("TRADING_MCP_JOURNAL", dir.join("journal.db"))
+        .env("TRADING_MCP_KILL_SWITCH", dir.join("KILL"))
+        .output()
+        .unwrap();
+    let journal = String::from_utf8(journal.stdout).unwrap();
+    assert_eq!(journal.lines().count(), 1, "{journal}");
+    let row: Value = serde_json::from_str(journal.trim()).unwrap();
+    assert_eq!(
+        (row["phase"].as_str(), row["outcome"].as_str()),
+        (Some("result"), Some("accepted"))
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -95,7 +106,7 @@ fn stdout_carries_json_rpc_only() {
     let dir = state_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_trading-mcp"))
         .env("RUST_LOG", "debug")
-        .env("TRADING_MCP_JOURNAL", dir.join("journal.jsonl"))
+        .env("TRADING_MCP_JOURNAL", dir.join("journal.db"))
         .env("TRADING_MCP_KILL_SWITCH", dir.join("KILL"))
         .env_remove("BACKPACK_API_SECRET")
         .env_remove("IBKR_GATEWAY_PORT")

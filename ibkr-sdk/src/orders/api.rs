@@ -144,9 +144,10 @@ impl<'a> Orders<'a> {
         self.check_symbol_limits(&spec.contract, spec.quantity)?;
         let contract = self.client.contracts().resolve(&spec.contract).await?;
         let max_notional = self.client.config().limits.max_order_notional;
-        // A buy limit is bounded by its own price; everything else needs the market.
+        // A buy limit is bounded by its own price; everything else needs the market (and a
+        // preview always shows it).
         let unquoted = exposure::exposure(spec, &contract, None, None);
-        let quote = if unquoted.value().is_some() || (!value_always && max_notional.is_none()) {
+        let quote = if !value_always && (unquoted.value().is_some() || max_notional.is_none()) {
             None
         } else {
             match self.client.market_data().quote_contract(&contract).await {
@@ -458,6 +459,7 @@ impl<'a> Orders<'a> {
         let mut report = OrderReport::new(id);
         report.con_id = Some(contract.con_id);
         report.contract = Some(contract.describe());
+        report.symbol = Some(contract.symbol.to_ascii_uppercase());
         report.notional = value;
         Ok(Sent {
             id,

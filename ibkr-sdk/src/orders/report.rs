@@ -225,6 +225,8 @@ pub struct OrderReport {
     pub con_id: Option<ConId>,
     /// What it trades (`STK AAPL`).
     pub contract: Option<String>,
+    /// The contract's symbol (`AAPL`, `ES`): what symbol allow-lists name.
+    pub symbol: Option<String>,
     /// Buy or sell.
     pub action: Option<Action>,
     /// IBKR's order type (`LMT`, `STP LMT`, ...).
@@ -261,6 +263,7 @@ impl OrderReport {
             parent_id: None,
             con_id: None,
             contract: None,
+            symbol: None,
             action: None,
             order_type: None,
             quantity: None,
@@ -295,6 +298,9 @@ impl OrderReport {
             contract.local_symbol.trim().to_owned()
         };
         self.contract = Some(format!("{} {}", contract.security_type, name));
+        if !contract.symbol.to_string().trim().is_empty() {
+            self.symbol = Some(contract.symbol.to_string().trim().to_ascii_uppercase());
+        }
         self.action = Some(match order.action {
             IbAction::Buy => Action::Buy,
             IbAction::Sell | IbAction::SellShort | IbAction::SellLong => Action::Sell,

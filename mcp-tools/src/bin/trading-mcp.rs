@@ -5,6 +5,7 @@
 //! trading-mcp --http 127.0.0.1:8765  # streamable HTTP at /mcp, bearer TRADING_MCP_HTTP_TOKEN
 //! trading-mcp demo                 # a scripted session against the simulators
 //! trading-mcp tools                # the tools/list answer, as JSON
+//! trading-mcp journal --since 2026-12-01 --venue ibkr --outcome unknown   # JSON lines
 //! ```
 //!
 //! Configuration comes from the environment (see `mcp_tools::config`); with no keys both
@@ -53,6 +54,58 @@ enum Command {
     },
     /// Print the tools/list answer as JSON.
     Tools,
+    /// Print the journal (every intent, result and refusal) as JSON lines, oldest first.
+    Journal {
+        /// Only rows at or after this time (RFC 3339, or a date `YYYY-MM-DD`).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Only this venue: `backpack` or `ibkr`.
+        #[arg(long, value_name = "VENUE")]
+        venue: Option<String>,
+        /// Only rows with this outcome: accepted, rejected, unknown, not_sent.
+        #[arg(long, value_name = "OUTCOME")]
+        outcome: Option<String>,
+    },
+}
+
+/// `--since`, `--venue`, `--outcome` as a journal filter.
+fn journal_filter(
+    since: Option<&str>,
+    venue: Option<&str>,
+    outcome: Option<&str>,
+) -> Result<mcp_tools::safety::journal::Filter, String> {
+    use chrono::{DateTime, NaiveDate, Utc};
+    let since = since
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .or_else(|_| {
+                    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
+                })
+                .map_err(|_| {
+                    format!("--since {text:?} is not a time (2026-12-01 or 2026-12-01T10:00:00Z)")
+                })
+        })
+        .transpose()?;
+    let venue = venue
+        .map(|text| {
+            serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase()))
+                .map_err(|_| format!("--venue {text:?} is not backpack or ibkr"))
+        })
+        .transpose()?;
+    let outcome = outcome
+        .map(|text| {
+            serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase())).map_err(
+                |_| format!("--outcome {text:?} is not accepted, rejected, unknown or not_sent"),
+            )
+        })
+        .transpose()?;
+    Ok(mcp_tools::safety::journal::Filter {
+        since,
+        venue,
+        outcome,
+    })
 }
 
 fn configured(cli: &Cli, redactor: &Redactor) -> Result<std::sync::Arc<AppState>, String> {
@@ -60,7 +113,7 @@ fn configured(cli: &Cli, redactor: &Redactor) -> Result<std::sync::Arc<AppState>
     if let Some(tools) = &cli.tools {
         config.restrict_tools(tools)?;
     }
-    AppState::new(config, redactor.clone())
+    Ok(AppState::new(config, redactor.clone()))
 }
 
 #[allow(clippy::print_stdout)] // `tools` prints its JSON to stdout
@@ -83,6 +136,22 @@ async fn run(cli: Cli) -> Result<(), String> {
             let json = serde_json::to_string_pretty(&serde_json::json!({ "tools": tools }))
                 .map_err(|e| e.to_string())?;
             println!("{json}");
+            Ok(())
+        }
+        Some(Command::Journal {
+            ref since,
+            ref venue,
+            ref outcome,
+        }) => {
+            let filter = journal_filter(since.as_deref(), venue.as_deref(), outcome.as_deref())?;
+            let config = ServerConfig::from_env()?;
+            let journal = mcp_tools::safety::journal::Journal::new(config.journal_path);
+            let mut out = std::io::stdout().lock();
+            for entry in journal.entries(&filter)? {
+                let line = serde_json::to_string(&entry).map_err(|e| e.to_string())?;
+                std::io::Write::write_all(&mut out, format!("{line}\n").as_bytes())
+                    .map_err(|e| e.to_string())?;
+            }
             Ok(())
         }
         Some(Command::Serve) | None => {

@@ -1,6 +1,12 @@
 //! Confirmation tokens: a preview issues one, bound to exactly the order it previewed; the
-//! order tool redeems it once. Kept in memory on the server (the token is a random handle,
+//! order tool redeems it once, in the same session that previewed it (over HTTP another
+//! session cannot redeem it). Kept in memory on the server (the token is a random handle,
 //! nothing can be forged from it); a restart voids every token.
+//!
+//! When the person is asked in band (the call answers `input_required` and the client calls
+//! again with the answer), the round is bound to a random nonce the server issues and
+//! records with the token and a deadline; only that nonce, once, before the deadline,
+//! carries the answer.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -19,6 +25,19 @@ pub enum TokenError {
     /// Issued, but too long ago.
     #[error("the confirmation token expired {0:?} ago; call the preview tool again")]
     Expired(Duration),
+    /// Previewed in another session.
+    #[error(
+        "the confirmation token was issued to another session; preview the order in this session"
+    )]
+    OtherSession,
+    /// The in-band answer does not carry the question this server asked.
+    #[error(
+        "the confirmation answer does not belong to a question this server asked for this token"
+    )]
+    NotAsked,
+    /// The person did not answer in time.
+    #[error("the person did not answer in time; preview the order again")]
+    Unanswered,
     /// The order differs from the one previewed.
     #[error(
         "the order differs from the one this token confirmed ({0}); send exactly the order the preview returned, or preview the new order"
@@ -30,7 +49,9 @@ pub enum TokenError {
 struct Pending {
     venue: Venue,
     order: serde_json::Value,
+    session: String,
     expires: Instant,
+    question: Option<(String, Instant)>,
 }
 
 /// The tokens issued and not yet used.
@@ -54,6 +75,10 @@ fn first_difference(previewed: &serde_json::Value, sent: &serde_json::Value) -> 
 }
 
 fn random_token() -> String {
+    random_handle("ct_")
+}
+
+fn random_handle(prefix: &str) -> String {
     let mut bytes = [0u8; 16];
     // The OS generator failing is not recoverable in a meaningful way; a zeroed token would
     // be guessable, so fall back to a time-derived value mixed in and keep the server up.
@@ -63,8 +88,8 @@ fn random_token() -> String {
             .map_or(0, |d| d.as_nanos());
         bytes = nanos.to_le_bytes();
     }
-    let mut text = String::with_capacity(35);
-    text.push_str("ct_");
+    let mut text = String::with_capacity(prefix.len() + 32);
+    text.push_str(prefix);
     for byte in bytes {
         text.push_str(&format!("{byte:02x}"));
     }
@@ -89,8 +114,8 @@ impl TokenStore {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A new token for `order` (its canonical JSON) on `venue`.
-    pub fn issue(&self, venue: Venue, order: serde_json::Value) -> String {
+    /// A new token for `order` (its canonical JSON) on `venue`, redeemable in `session`.
+    pub fn issue(&self, venue: Venue, order: serde_json::Value, session: &str) -> String {
         let token = random_token();
         let now = Instant::now();
         let mut pending = self.pending();
@@ -100,7 +125,9 @@ impl TokenStore {
             Pending {
                 venue,
                 order,
+                session: session.to_owned(),
                 expires: now.checked_add(self.ttl).unwrap_or(now),
+                question: None,
             },
         );
         token
@@ -116,10 +143,12 @@ impl TokenStore {
         token: &str,
         venue: Venue,
         order: &serde_json::Value,
+        session: &str,
     ) -> Result<(), TokenError> {
         let mut pending = self.pending();
         let result = match pending.get(token) {
             None => Err(TokenError::Unknown),
+            Some(p) if p.session != session => Err(TokenError::OtherSession),
             Some(p) if p.venue != venue => Err(TokenError::Mismatch("another venue".into())),
             Some(p) if p.expires <= Instant::now() => {
                 Err(TokenError::Expired(Instant::now() - p.expires))
@@ -144,10 +173,56 @@ impl TokenStore {
         token: &str,
         venue: Venue,
         order: &serde_json::Value,
+        session: &str,
     ) -> Result<(), TokenError> {
-        self.check(token, venue, order)?;
+        self.check(token, venue, order, session)?;
         self.pending().remove(token);
         Ok(())
+    }
+
+    /// Voids `token`, whatever it was for.
+    pub fn void(&self, token: &str) {
+        self.pending().remove(token);
+    }
+
+    /// Records that the person is being asked about `token` and returns the nonce the
+    /// answer must carry; the answer must come within `wait`.
+    pub fn ask(&self, token: &str, wait: Duration) -> Option<String> {
+        let nonce = random_handle("cq_");
+        let now = Instant::now();
+        let mut pending = self.pending();
+        let entry = pending.get_mut(token)?;
+        entry.question = Some((nonce.clone(), now.checked_add(wait).unwrap_or(now)));
+        Some(nonce)
+    }
+
+    /// Checks an in-band answer's `nonce` for `token` (single use: the question is spent),
+    /// then the token itself.
+    ///
+    /// # Errors
+    /// [`TokenError`]; the token is voided.
+    pub fn answered(
+        &self,
+        token: &str,
+        nonce: &str,
+        venue: Venue,
+        order: &serde_json::Value,
+        session: &str,
+    ) -> Result<(), TokenError> {
+        let asked = self
+            .pending()
+            .get_mut(token)
+            .and_then(|entry| entry.question.take());
+        let result = match asked {
+            Some((expected, _)) if expected != nonce => Err(TokenError::NotAsked),
+            Some((_, deadline)) if deadline <= Instant::now() => Err(TokenError::Unanswered),
+            Some(_) => self.check(token, venue, order, session),
+            None => Err(TokenError::NotAsked),
+        };
+        if result.is_err() {
+            self.void(token);
+        }
+        result
     }
 }
 
@@ -163,16 +238,16 @@ mod tests {
     fn a_token_confirms_one_order_once() {
         let store = TokenStore::new(Duration::from_secs(60));
         let order = json!({ "symbol": "SOL_USDC", "price": "150" });
-        let token = store.issue(Venue::Backpack, order.clone());
+        let token = store.issue(Venue::Backpack, order.clone(), "s1");
         assert!(token.starts_with("ct_") && token.len() == 35);
-        store.check(&token, Venue::Backpack, &order).unwrap();
-        store.redeem(&token, Venue::Backpack, &order).unwrap();
+        store.check(&token, Venue::Backpack, &order, "s1").unwrap();
+        store.redeem(&token, Venue::Backpack, &order, "s1").unwrap();
         assert_eq!(
-            store.redeem(&token, Venue::Backpack, &order),
+            store.redeem(&token, Venue::Backpack, &order, "s1"),
             Err(TokenError::Unknown)
         );
         assert_eq!(
-            store.redeem("ct_made_up", Venue::Backpack, &order),
+            store.redeem("ct_made_up", Venue::Backpack, &order, "s1"),
             Err(TokenError::Unknown)
         );
     }
@@ -183,18 +258,21 @@ mod tests {
         let token = store.issue(
             Venue::Backpack,
             json!({ "symbol": "SOL_USDC", "price": "150" }),
+            "s1",
         );
         let altered = json!({ "symbol": "SOL_USDC", "price": "1500" });
-        let error = store.redeem(&token, Venue::Backpack, &altered).unwrap_err();
+        let error = store
+            .redeem(&token, Venue::Backpack, &altered, "s1")
+            .unwrap_err();
         assert_eq!(error, TokenError::Mismatch("field `price`".into()));
         let original = json!({ "symbol": "SOL_USDC", "price": "150" });
         assert_eq!(
-            store.redeem(&token, Venue::Backpack, &original),
+            store.redeem(&token, Venue::Backpack, &original, "s1"),
             Err(TokenError::Unknown)
         );
-        let other = store.issue(Venue::Ibkr, original.clone());
+        let other = store.issue(Venue::Ibkr, original.clone(), "s1");
         assert!(matches!(
-            store.redeem(&other, Venue::Backpack, &original),
+            store.redeem(&other, Venue::Backpack, &original, "s1"),
             Err(TokenError::Mismatch(_))
         ));
     }
@@ -203,11 +281,37 @@ mod tests {
     fn an_old_token_is_expired() {
         let store = TokenStore::new(Duration::from_millis(1));
         let order = json!({});
-        let token = store.issue(Venue::Ibkr, order.clone());
+        let token = store.issue(Venue::Ibkr, order.clone(), "s1");
         std::thread::sleep(Duration::from_millis(5));
         assert!(matches!(
-            store.redeem(&token, Venue::Ibkr, &order),
+            store.redeem(&token, Venue::Ibkr, &order, "s1"),
             Err(TokenError::Expired(_))
         ));
+    }
+
+    #[test]
+    fn a_token_belongs_to_its_session_and_its_question() {
+        let store = TokenStore::new(Duration::from_secs(60));
+        let order = json!({ "symbol": "AAPL" });
+        let token = store.issue(Venue::Ibkr, order.clone(), "s1");
+        assert_eq!(
+            store.redeem(&token, Venue::Ibkr, &order, "s2"),
+            Err(TokenError::OtherSession)
+        );
+        let token = store.issue(Venue::Ibkr, order.clone(), "s1");
+        assert_eq!(
+            store.answered(&token, "cq_forged", Venue::Ibkr, &order, "s1"),
+            Err(TokenError::NotAsked)
+        );
+        let token = store.issue(Venue::Ibkr, order.clone(), "s1");
+        let nonce = store.ask(&token, Duration::from_secs(60)).unwrap();
+        store
+            .answered(&token, &nonce, Venue::Ibkr, &order, "s1")
+            .unwrap();
+        assert_eq!(
+            store.answered(&token, &nonce, Venue::Ibkr, &order, "s1"),
+            Err(TokenError::NotAsked),
+            "a question is answered once"
+        );
     }
 }

@@ -1,30 +1,34 @@
 //! Backpack tools that write: preview (normalise, value, warn, issue a token), create (only
 //! with the token of exactly that order), cancel one, cancel all.
 
+use std::future::Future;
+use std::sync::Arc;
+
 use backpack_sdk::model::{
     Balances, Depth, Market, Notional, Order, OrderExecutePayload, Price, Side, Symbol,
 };
-use backpack_sdk::spec::{MarketSize, OrderKind, OrderSpec};
+use backpack_sdk::spec::{MarketSize, MarketView, OrderKind, OrderSpec};
 use backpack_sdk::{Error as SdkError, Outcome as SdkOutcome};
 use rmcp::handler::server::common::schema_for_output;
 use rmcp::handler::server::tool::{InputResponses, RequestState};
 use rmcp::model::CallToolResponse;
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, tool, tool_router};
-use std::future::Future;
-
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::backpack_read::{OrderParams, SymbolParams, backpack_error};
+use super::backpack_read::{OrderParams, backpack_error};
 use super::{Listed, Parameters, bounded, failure, structured};
 use crate::config::{Mode, Venue};
-use crate::confirm::{Answer, Confirmation, Pending, confirm};
-use crate::safety::caps::CapUsage;
+use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of};
+use crate::error::ToolError;
+use crate::flow::{self, OrderVenue, Placement, WriteFailure, Written};
+use crate::safety::caps::{CapUsage, Valued};
 use crate::safety::journal::WriteOutcome;
 use crate::server::TradingServer;
-use crate::write::{WriteFailure, WriteRequest, write};
+use crate::state::AppState;
+use crate::venues::backpack::BackpackVenue;
 
 /// How far from the last price a limit price may be before the preview warns.
 const FAR_FROM_MARKET_PCT: i64 = 5;
@@ -47,8 +51,19 @@ pub struct CreateParams {
     /// `backpack_preview_order`).
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub order: OrderExecutePayload,
-    /// The preview's `confirmationToken` (single use, short-lived).
+    /// The preview's `confirmationToken` (single use, short-lived, this session only).
     pub confirmation_token: String,
+}
+
+/// A market whose open orders to cancel.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CancelAllParams {
+    /// Market symbol, e.g. `SOL_USDC` or `SOL_USDC_PERP`.
+    pub symbol: Symbol,
+    /// On a real venue: the token the first call returned, after the person agreed.
+    #[serde(default)]
+    pub confirmation_token: Option<String>,
 }
 
 /// What an order would do.
@@ -60,13 +75,13 @@ pub struct BackpackPreview {
     pub order: OrderExecutePayload,
     /// Simulated or live.
     pub mode: Mode,
-    /// The price the value is estimated at.
+    /// The price the order's side trades at now (best ask for a buy, best bid for a sell).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference_price: Option<Price>,
-    /// Estimated value, in the quote asset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub estimated_notional: Option<Notional>,
-    /// Estimated fee, in the quote asset.
+    /// The most the order can execute for, in the cap currency, and how it was computed;
+    /// no value when it has no bound (a percentage trigger size, a book too thin).
+    pub exposure: Valued,
+    /// Estimated fee on the exposure, in the quote asset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub estimated_fee: Option<Notional>,
     /// What rounding changed.
@@ -112,10 +127,6 @@ fn outcome(error: &SdkError) -> WriteOutcome {
     }
 }
 
-fn decimal_text(value: Decimal) -> String {
-    value.normalize().to_string()
-}
-
 /// The touch an order would trade at: the best ask for a buy, the best bid for a sell.
 fn touch(depth: &Depth, side: &Side) -> Option<Price> {
     match side {
@@ -124,26 +135,21 @@ fn touch(depth: &Depth, side: &Side) -> Option<Price> {
     }
 }
 
-/// The order's value: its own price, its trigger price, or the touch.
-fn estimate(spec: &OrderSpec, depth: Option<&Depth>) -> (Option<Price>, Option<Decimal>) {
-    let trigger = spec.trigger().map(|t| t.price);
-    match spec.kind() {
-        OrderKind::Limit {
-            price, quantity, ..
-        } => (Some(*price), price.value().checked_mul(quantity.value())),
-        OrderKind::Market {
-            size: MarketSize::Quote(amount),
-        } => (None, Some(amount.value())),
-        OrderKind::Market {
-            size: MarketSize::Base(quantity),
-        } => {
-            let price = trigger.or_else(|| depth.and_then(|d| touch(d, spec.side())));
-            (
-                price,
-                price.and_then(|p| p.value().checked_mul(quantity.value())),
-            )
-        }
-    }
+/// What `spec` can execute for (the SDK's exposure), in the cap currency.
+fn valued(
+    state: &AppState,
+    spec: &OrderSpec,
+    market: &Market,
+    depth: Option<&Depth>,
+    last: Option<Price>,
+) -> Valued {
+    let exposure = spec.exposure(MarketView { depth, last });
+    Valued::convert(
+        exposure.value(),
+        market.quote_symbol.as_str(),
+        exposure.basis(),
+        &state.config.backpack.caps,
+    )
 }
 
 /// Why a spot order cannot be paid for with the available balance, if it cannot (orders that
@@ -158,6 +164,7 @@ fn unaffordable(
     if market.is_derivative()
         || margin.auto_borrow == Some(true)
         || margin.auto_lend_redeem == Some(true)
+        || spec.trigger().is_some()
     {
         return None;
     }
@@ -175,7 +182,7 @@ fn unaffordable(
     })
 }
 
-fn describe(spec: &OrderSpec, mode: Mode, notional: Option<Decimal>) -> String {
+fn headline(spec: &OrderSpec) -> String {
     let side = match spec.side() {
         Side::Bid => "BUY",
         _ => "SELL",
@@ -194,45 +201,162 @@ fn describe(spec: &OrderSpec, mode: Mode, notional: Option<Decimal>) -> String {
             size: MarketSize::Quote(amount),
         } => format!("for {amount} quote at market"),
     };
-    let value = notional.map_or_else(String::new, |n| format!(", about {}", decimal_text(n)));
-    format!(
-        "Backpack ({}): {side} {} {what}{value}. Send this order?",
-        mode.as_str(),
-        spec.symbol().as_str()
-    )
+    let trigger = spec.trigger().map_or_else(String::new, |t| {
+        format!(
+            ", when the price reaches {} (then {} of it)",
+            t.price, t.quantity
+        )
+    });
+    format!("{side} {} {what}{trigger}", spec.symbol().as_str())
+}
+
+/// A Backpack order going through the write flow.
+struct BackpackOrder<'a> {
+    state: &'a AppState,
+    venue: Arc<BackpackVenue>,
+    spec: OrderSpec,
+    canonical: serde_json::Value,
+}
+
+impl OrderVenue for BackpackOrder<'_> {
+    type Placed = Order;
+    const VENUE: Venue = Venue::Backpack;
+    const TOOL: &'static str = "backpack_create_order";
+    const DEFAULTS: &'static [(&'static str, &'static str)] =
+        &[("timeInForce", "GTC"), ("orderType", "Limit")];
+
+    fn symbol(&self) -> String {
+        self.spec.symbol().as_str().to_owned()
+    }
+
+    fn canonical(&self) -> &serde_json::Value {
+        &self.canonical
+    }
+
+    fn headline(&self) -> String {
+        headline(&self.spec)
+    }
+
+    async fn value(&self) -> Result<Valued, ToolError> {
+        let markets = self.venue.client.markets();
+        let symbol = self.spec.symbol().clone();
+        let market = markets.get(symbol.clone()).await.map_err(|e| {
+            ToolError::unavailable(format!("{}; nothing was sent", backpack_error(&e)))
+        })?;
+        let depth = markets.depth(symbol.clone(), None).await.ok();
+        let last = markets
+            .ticker(symbol, None)
+            .await
+            .ok()
+            .map(|t| t.last_price);
+        Ok(valued(
+            self.state,
+            &self.spec,
+            &market,
+            depth.as_ref(),
+            last,
+        ))
+    }
+
+    async fn send(&self) -> Result<(Order, String), WriteFailure> {
+        match self.venue.client.orders().place(&self.spec).await {
+            Ok(placed) => {
+                let detail = format!(
+                    "order {} clientId {}",
+                    placed.id.as_str(),
+                    placed.client_id.map_or(0, |c| c.get())
+                );
+                Ok((placed, detail))
+            }
+            Err(error) => {
+                let mut message = backpack_error(&error);
+                if matches!(error.outcome(), SdkOutcome::Unknown | SdkOutcome::Accepted)
+                    && let Some(id) = self.spec.client_id()
+                {
+                    message.push_str(&format!(
+                        "; call backpack_get_order with symbol {} and clientId {id} to find out whether it exists",
+                        self.spec.symbol().as_str()
+                    ));
+                }
+                Err(WriteFailure {
+                    outcome: outcome(&error),
+                    message,
+                })
+            }
+        }
+    }
+}
+
+/// The warnings about where a limit price stands against the book.
+fn price_warnings(spec: &OrderSpec, depth: &Depth) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let Some(price) = spec.price() else {
+        return warnings;
+    };
+    let post_only = matches!(
+        spec.kind(),
+        OrderKind::Limit {
+            post_only: true,
+            ..
+        }
+    );
+    let crosses = match spec.side() {
+        Side::Bid => depth.best_ask().is_some_and(|ask| price >= ask.price()),
+        _ => depth.best_bid().is_some_and(|bid| price <= bid.price()),
+    };
+    if crosses && spec.trigger().is_none() {
+        warnings.push(if post_only {
+            "post-only order crosses the book: the exchange will reject it".into()
+        } else {
+            "marketable: this limit order trades immediately against the book".into()
+        });
+    }
+    if let Some(mid) = depth
+        .best_bid()
+        .zip(depth.best_ask())
+        .and_then(|(b, a)| b.price().value().checked_add(a.price().value()))
+        .map(|sum| sum / Decimal::TWO)
+        && !mid.is_zero()
+        && let Some(away) = price
+            .value()
+            .checked_sub(mid)
+            .and_then(|d| d.checked_div(mid))
+            .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+            .map(|r| r.abs())
+        && away > Decimal::from(FAR_FROM_MARKET_PCT)
+    {
+        warnings.push(format!(
+            "far from the market: the price is {}% from the mid {}",
+            away.round_dp(1),
+            mid.round_dp(4)
+        ));
+    }
+    warnings
 }
 
 impl TradingServer {
-    /// Parses, rounds to the market and values an order; returns the prepared order, the
-    /// market, the depth and what rounding changed.
+    /// Parses, rounds to the market and reads the market; returns the prepared order, the
+    /// market, the depth, the last price and what rounding changed.
     async fn prepare_backpack(
         &self,
         payload: OrderExecutePayload,
-    ) -> Result<(OrderSpec, Market, Option<Depth>, Vec<String>), String> {
+    ) -> Result<(OrderSpec, Market, Option<Depth>, Option<Price>, Vec<String>), String> {
         let spec = OrderSpec::try_from(payload)
             .map_err(|e| format!("{e}; fix the order and preview it again"))?;
         let venue = self.state.backpack().await?;
-        let market = venue
-            .client
-            .markets()
+        let markets = venue.client.markets();
+        let market = markets
             .get(spec.symbol().clone())
             .await
             .map_err(|e| backpack_error(&e))?;
-        let ticker = venue
-            .client
-            .markets()
+        let last = markets
             .ticker(spec.symbol().clone(), None)
             .await
-            .ok();
-        let depth = venue
-            .client
-            .markets()
-            .depth(spec.symbol().clone(), None)
-            .await
-            .ok();
-        let reference = ticker.as_ref().map(|t| t.last_price);
+            .ok()
+            .map(|t| t.last_price);
+        let depth = markets.depth(spec.symbol().clone(), None).await.ok();
         let fitted = spec
-            .fit_to(&market, reference)
+            .fit_to(&market, last)
             .map_err(|e| format!("{e}; fix the order and preview it again"))?;
         let adjustments = fitted
             .adjustments
@@ -240,138 +364,97 @@ impl TradingServer {
             .map(|a| format!("{}: {} -> {} ({})", a.field, a.from, a.to, a.reason))
             .collect();
         let prepared = venue.client.orders().prepare(&fitted.spec);
-        Ok((prepared, market, depth, adjustments))
+        Ok((prepared, market, depth, last, adjustments))
+    }
+
+    /// The fee rate that applies to `spec`, in basis points, when the account says.
+    async fn backpack_fee_rate(&self, spec: &OrderSpec, market: &Market) -> Option<Decimal> {
+        let venue = self.state.backpack().await.ok()?;
+        let settings = venue.client.account().settings().await.ok()?;
+        let post_only = matches!(
+            spec.kind(),
+            OrderKind::Limit {
+                post_only: true,
+                ..
+            }
+        );
+        match (market.is_derivative(), post_only) {
+            (true, true) => settings.futures_maker_fee,
+            (true, false) => settings.futures_taker_fee,
+            (false, true) => settings.spot_maker_fee,
+            (false, false) => settings.spot_taker_fee,
+        }
+        .map(|rate| rate.value())
     }
 }
 
 #[tool_router(router = backpack_trading_router, vis = "pub(crate)")]
 impl TradingServer {
     #[tool(
-        description = "Check a Backpack order without sending it: rounds it to the market, estimates value and fee, warns, and returns a single-use confirmationToken. Show the preview to the person before creating the order.",
+        description = "Check a Backpack order without sending it: rounds it, computes the most it can execute for (exposure) and the fee, warns, and returns a single-use confirmationToken. Show it to the person first.",
         annotations(read_only_hint = true, open_world_hint = true),
         output_schema = schema_for_output::<BackpackPreview>()
     )]
     async fn backpack_preview_order(
         &self,
         Parameters(p): Parameters<PreviewParams>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
-        let (spec, market, depth, adjustments) = match self.prepare_backpack(p.order).await {
+        let (spec, market, depth, last, adjustments) = match self.prepare_backpack(p.order).await {
             Ok(prepared) => prepared,
             Err(message) => return Ok(failure(message)),
         };
-        let (reference_price, notional) = estimate(&spec, depth.as_ref());
-        let mode = self.state.config.backpack.mode;
-        let mut warnings = Vec::new();
-        if let (Some(price), Some(depth)) = (spec.price(), depth.as_ref()) {
-            let crosses = match spec.side() {
-                Side::Bid => depth.best_ask().is_some_and(|ask| price >= ask.price()),
-                _ => depth.best_bid().is_some_and(|bid| price <= bid.price()),
-            };
-            if crosses {
-                let post_only = matches!(
-                    spec.kind(),
-                    OrderKind::Limit {
-                        post_only: true,
-                        ..
-                    }
-                );
-                warnings.push(if post_only {
-                    "post-only order crosses the book: the exchange will reject it".into()
-                } else {
-                    "marketable: this limit order trades immediately against the book".into()
-                });
-            }
-            if let Some(mid) = depth
-                .best_bid()
-                .zip(depth.best_ask())
-                .map(|(b, a)| (b.price().value() + a.price().value()) / Decimal::TWO)
-                && !mid.is_zero()
-            {
-                let away = ((price.value() - mid) / mid * Decimal::ONE_HUNDRED).abs();
-                if away > Decimal::from(FAR_FROM_MARKET_PCT) {
-                    warnings.push(format!(
-                        "far from the market: the price is {}% from the mid {}",
-                        away.round_dp(1),
-                        mid.round_dp(4)
-                    ));
-                }
-            }
-        }
+        let exposure = valued(&self.state, &spec, &market, depth.as_ref(), last);
+        let mut warnings = depth
+            .as_ref()
+            .map_or_else(Vec::new, |depth| price_warnings(&spec, depth));
         if depth.is_none() {
-            warnings.push("the order book could not be read; the value is an estimate".into());
+            warnings.push("the order book could not be read".into());
         }
+        warnings.extend(flow::exposure_warnings(
+            &exposure,
+            &self.state,
+            Venue::Backpack,
+        ));
         let venue = match self.state.backpack().await {
             Ok(venue) => venue,
             Err(message) => return Ok(failure(message)),
         };
         if let Ok(balances) = venue.client.account().balances().await
-            && let Some(problem) = unaffordable(&spec, &market, notional, &balances)
+            && let Some(problem) = unaffordable(&spec, &market, exposure.value, &balances)
         {
             return Ok(failure(problem));
         }
-        let fee_rate = match venue.client.account().settings().await {
-            Ok(settings) => {
-                let post_only = matches!(
-                    spec.kind(),
-                    OrderKind::Limit {
-                        post_only: true,
-                        ..
-                    }
-                );
-                let perp = market.is_derivative();
-                match (perp, post_only) {
-                    (true, true) => settings.futures_maker_fee,
-                    (true, false) => settings.futures_taker_fee,
-                    (false, true) => settings.spot_maker_fee,
-                    (false, false) => settings.spot_taker_fee,
-                }
-            }
-            Err(_) => None,
-        };
+        let fee_rate = self.backpack_fee_rate(&spec, &market).await;
         let estimated_fee = fee_rate
-            .zip(notional)
-            .and_then(|(bps, n)| {
-                n.checked_mul(bps.value())?
-                    .checked_div(Decimal::from(10_000))
-            })
+            .zip(exposure.value)
+            .and_then(|(bps, n)| n.checked_mul(bps)?.checked_div(Decimal::from(10_000)))
             .map(|fee| Notional::new(fee.round_dp(8).normalize()));
         if fee_rate.is_none() {
             warnings.push("the account's fee rate is unknown; no fee estimate".into());
-        }
-        let caps = {
-            let now = chrono::Utc::now();
-            let mut lock = self.state.caps(Venue::Backpack).lock().await;
-            if let Err(reason) = lock.check(spec.symbol().as_str(), notional, now) {
-                return Ok(failure(format!(
-                    "this order would be refused by the server's limits: {reason}"
-                )));
-            }
-            lock.usage(now)
-        };
-        if let (Some(cap), Some(n)) = (
-            self.state.caps(Venue::Backpack).caps().max_order_notional,
-            notional,
-        ) && !cap.is_zero()
-        {
-            warnings.push(format!(
-                "uses {}% of the per-order cap of {cap}",
-                (n / cap * Decimal::ONE_HUNDRED).round_dp(1)
-            ));
-        }
-        if mode == Mode::Live {
-            warnings.push("LIVE: this order trades real money".into());
         }
         let order = OrderExecutePayload::from(&spec);
         let canonical = match serde_json::to_value(&order) {
             Ok(value) => value,
             Err(error) => return Ok(failure(format!("the order could not be encoded: {error}"))),
         };
-        let token = self.state.tokens.issue(Venue::Backpack, canonical);
+        let caps = match flow::preview_caps(
+            &self.state,
+            Venue::Backpack,
+            spec.symbol().as_str(),
+            &exposure,
+        )
+        .await
+        {
+            Ok(caps) => caps,
+            Err(error) => return Ok(error.into()),
+        };
+        let token = flow::issue_token(&self.state, &ctx, Venue::Backpack, canonical);
         Ok(structured(&BackpackPreview {
             order,
-            mode,
-            reference_price,
-            estimated_notional: notional.map(|n| Notional::new(n.normalize())),
+            mode: self.state.config.backpack.mode,
+            reference_price: depth.as_ref().and_then(|d| touch(d, spec.side())).or(last),
+            exposure,
             estimated_fee,
             adjustments,
             warnings,
@@ -382,7 +465,7 @@ impl TradingServer {
     }
 
     #[tool(
-        description = "Place a Backpack order previewed with backpack_preview_order, after the person confirmed it. Needs the preview's order and confirmationToken, unchanged.",
+        description = "Place a Backpack order previewed with backpack_preview_order, after the person confirmed it. Needs the preview's order and confirmationToken, unchanged, in the same session.",
         annotations(read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true),
         output_schema = schema_for_output::<BackpackPlaced>()
     )]
@@ -393,15 +476,14 @@ impl TradingServer {
         RequestState(request_state): RequestState,
         InputResponses(responses): InputResponses,
     ) -> Result<CallToolResponse, ErrorData> {
-        if self.state.kill_switch.engaged() {
-            return Ok(failure(self.state.kill_switch.refusal()));
-        }
         let spec = match OrderSpec::try_from(p.order) {
             Ok(spec) => spec,
-            Err(error) => return Ok(failure(format!("{error}; nothing was sent"))),
+            Err(error) => {
+                self.state.tokens.void(&p.confirmation_token);
+                return Ok(failure(format!("{error}; nothing was sent")));
+            }
         };
-        let order = OrderExecutePayload::from(&spec);
-        let canonical = match serde_json::to_value(&order) {
+        let canonical = match serde_json::to_value(OrderExecutePayload::from(&spec)) {
             Ok(value) => value,
             Err(error) => {
                 return Ok(failure(format!(
@@ -413,114 +495,124 @@ impl TradingServer {
             Ok(venue) => venue,
             Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
         };
-        let depth = match spec.kind() {
-            OrderKind::Market {
-                size: MarketSize::Base(_),
-            } if spec.trigger().is_none() => venue
-                .client
-                .markets()
-                .depth(spec.symbol().clone(), None)
-                .await
-                .ok(),
-            _ => None,
+        let order = BackpackOrder {
+            state: &self.state,
+            venue,
+            spec,
+            canonical,
         };
-        let (_, notional) = estimate(&spec, depth.as_ref());
-        let mode = self.state.config.backpack.mode;
-        let message = describe(&spec, mode, notional);
-        match confirm(
-            &ctx,
-            &self.state.tokens,
-            Pending {
-                token: &p.confirmation_token,
-                venue: Venue::Backpack,
-                order: &canonical,
-                message: &message,
-            },
-            Answer {
-                request_state: request_state.as_deref(),
-                responses: responses.as_ref(),
+        let answer = Answer {
+            request_state: request_state.as_deref(),
+            responses: responses.as_ref(),
+        };
+        Ok(
+            match flow::place(&self.state, &ctx, &order, &p.confirmation_token, answer).await {
+                Ok(Placement::Done(done)) => structured(&BackpackPlaced {
+                    order: done.value,
+                    correlation_id: done.correlation_id,
+                }),
+                Ok(Placement::Ask(question)) => CallToolResponse::InputRequired(*question),
+                Err(error) => error.into(),
             },
         )
-        .await
-        {
-            Confirmation::Confirmed => {}
-            Confirmation::Ask(question) => return Ok(CallToolResponse::InputRequired(*question)),
-            Confirmation::Refused(reason) => return Ok(failure(reason)),
-        }
-        let request = WriteRequest {
-            venue: Venue::Backpack,
-            tool: "backpack_create_order",
-            symbol: spec.symbol().as_str().to_owned(),
-            notional,
-            capped: true,
-            request: canonical,
-        };
-        let client_id = spec.client_id();
-        let written = write(&self.state, request, || async {
-            match venue.client.orders().place(&spec).await {
-                Ok(placed) => {
-                    let detail = format!("order {} clientId {}", placed.id.as_str(), placed.client_id.map_or(0, |c| c.get()));
-                    Ok((placed, detail))
-                }
-                Err(error) => {
-                    let mut message = backpack_error(&error);
-                    if matches!(error.outcome(), SdkOutcome::Unknown | SdkOutcome::Accepted)
-                        && let Some(id) = client_id
-                    {
-                        message.push_str(&format!(
-                            "; call backpack_get_order with symbol {} and clientId {id} to find out whether it exists",
-                            spec.symbol().as_str()
-                        ));
-                    }
-                    Err(WriteFailure { outcome: outcome(&error), message })
-                }
-            }
-        })
-        .await;
-        Ok(match written {
-            Ok(done) => structured(&BackpackPlaced {
-                order: done.value,
-                correlation_id: done.correlation_id,
-            }),
-            Err(message) => failure(message),
-        })
     }
 
     #[tool(
-        description = "Cancel one open Backpack order by orderId or clientId.",
+        description = "Cancel one open Backpack order by orderId or clientId. Works while the kill switch is engaged.",
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_for_output::<BackpackCancelled>()
     )]
     async fn backpack_cancel_order(
         &self,
         Parameters(p): Parameters<OrderParams>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let order = match p.order_ref() {
             Ok(order) => order,
             Err(message) => return Ok(failure(message)),
         };
-        self.cancel_backpack("backpack_cancel_order", p.symbol.clone(), serde_json::json!({ "symbol": p.symbol, "orderId": p.order_id, "clientId": p.client_id }), |venue| async move {
-            venue.client.orders().cancel(p.symbol, order).await.map(|outcome| match outcome {
-                backpack_sdk::model::CancelOutcome::Cancelled(order) => (vec![order], false),
-                backpack_sdk::model::CancelOutcome::Accepted => (Vec::new(), true),
-            })
-        })
+        let request = serde_json::json!({ "symbol": p.symbol, "orderId": p.order_id, "clientId": p.client_id });
+        self.cancel_backpack(
+            &ctx,
+            "backpack_cancel_order",
+            p.symbol.clone(),
+            request,
+            |venue| async move {
+                venue
+                    .client
+                    .orders()
+                    .cancel(p.symbol, order)
+                    .await
+                    .map(|outcome| match outcome {
+                        backpack_sdk::model::CancelOutcome::Cancelled(order) => {
+                            (vec![order], false)
+                        }
+                        backpack_sdk::model::CancelOutcome::Accepted => (Vec::new(), true),
+                    })
+            },
+        )
         .await
     }
 
     #[tool(
-        description = "Cancel every open Backpack order of one market.",
+        description = "Cancel every open Backpack order of one market. On a real venue the person confirms it: the first call returns a confirmationToken, the second call (with it) asks or cancels.",
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_for_output::<BackpackCancelled>()
     )]
     async fn backpack_cancel_all_orders(
         &self,
-        Parameters(p): Parameters<SymbolParams>,
+        Parameters(p): Parameters<CancelAllParams>,
+        ctx: RequestContext<RoleServer>,
+        RequestState(request_state): RequestState,
+        InputResponses(responses): InputResponses,
     ) -> Result<CallToolResponse, ErrorData> {
+        let request = serde_json::json!({ "cancelAll": p.symbol });
+        if self.state.config.backpack.mode != Mode::Simulated {
+            let session = session_of(&ctx);
+            let Some(token) = p.confirmation_token else {
+                let token = self
+                    .state
+                    .tokens
+                    .issue(Venue::Backpack, request.clone(), &session);
+                return Ok(failure(format!(
+                    "cancelling every open order on {} needs the person's confirmation: show them, and after they agree call backpack_cancel_all_orders again with confirmationToken {token}. Nothing was cancelled",
+                    p.symbol.as_str()
+                )));
+            };
+            let message = format!(
+                "{} ({}): cancel EVERY open order on {}?",
+                Venue::Backpack.as_str(),
+                self.state.config.backpack.mode.as_str(),
+                p.symbol.as_str()
+            );
+            let pending = Pending {
+                token: &token,
+                venue: Venue::Backpack,
+                order: &request,
+                session: &session,
+                message: &message,
+            };
+            let policy = Policy {
+                confirm: self.state.config.backpack.confirm,
+                timeout: self.state.config.confirm_timeout,
+            };
+            let answer = Answer {
+                request_state: request_state.as_deref(),
+                responses: responses.as_ref(),
+            };
+            match confirm(&ctx, &self.state.tokens, policy, pending, answer).await {
+                Confirmation::Confirmed => {}
+                Confirmation::Ask(question) => {
+                    return Ok(CallToolResponse::InputRequired(*question));
+                }
+                Confirmation::Refused(reason) => return Ok(failure(reason)),
+            }
+        }
         self.cancel_backpack(
+            &ctx,
             "backpack_cancel_all_orders",
             p.symbol.clone(),
-            serde_json::json!({ "symbol": p.symbol }),
+            request,
             |venue| async move {
                 venue.client.orders().cancel_all(p.symbol, None).await.map(
                     |outcome| match outcome {
@@ -537,55 +629,56 @@ impl TradingServer {
 impl TradingServer {
     async fn cancel_backpack<F, Fut>(
         &self,
+        ctx: &RequestContext<RoleServer>,
         tool: &'static str,
         symbol: Symbol,
         request: serde_json::Value,
         send: F,
     ) -> Result<CallToolResponse, ErrorData>
     where
-        F: FnOnce(std::sync::Arc<crate::venues::backpack::BackpackVenue>) -> Fut,
+        F: FnOnce(Arc<BackpackVenue>) -> Fut,
         Fut: Future<Output = Result<(Vec<Order>, bool), SdkError>>,
     {
         let venue = match self.state.backpack().await {
             Ok(venue) => venue,
             Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
         };
-        let request = WriteRequest {
-            venue: Venue::Backpack,
-            tool,
-            symbol: symbol.as_str().to_owned(),
-            notional: None,
-            capped: false,
-            request,
-        };
         let max = self.state.config.max_items;
-        let written = write(&self.state, request, || async {
-            match send(venue).await {
-                Ok((orders, pending)) => {
-                    let detail = if pending {
-                        "cancel queued".to_owned()
-                    } else {
-                        format!("{} cancelled", orders.len())
-                    };
-                    Ok(((orders, pending), detail))
+        let written = flow::cancel(
+            &self.state,
+            ctx,
+            Venue::Backpack,
+            tool,
+            symbol.as_str().to_owned(),
+            request,
+            || async {
+                match send(venue).await {
+                    Ok((orders, pending)) => {
+                        let detail = if pending {
+                            "cancel queued".to_owned()
+                        } else {
+                            format!("{} cancelled", orders.len())
+                        };
+                        Ok(((orders, pending), detail))
+                    }
+                    Err(error) => Err(WriteFailure {
+                        outcome: outcome(&error),
+                        message: backpack_error(&error),
+                    }),
                 }
-                Err(error) => Err(WriteFailure {
-                    outcome: outcome(&error),
-                    message: backpack_error(&error),
-                }),
-            }
-        })
+            },
+        )
         .await;
         Ok(match written {
-            Ok(done) => {
-                let (orders, pending) = done.value;
-                structured(&BackpackCancelled {
-                    orders: bounded(orders, max, "list the rest with backpack_list_orders"),
-                    pending,
-                    correlation_id: done.correlation_id,
-                })
-            }
-            Err(message) => failure(message),
+            Ok(Written {
+                value: (orders, pending),
+                correlation_id,
+            }) => structured(&BackpackCancelled {
+                orders: bounded(orders, max, "list the rest with backpack_list_orders"),
+                pending,
+                correlation_id,
+            }),
+            Err(error) => error.into(),
         })
     }
 }

@@ -64,6 +64,7 @@ pub struct HistoryParams {
 
 /// Bars of a contract.
 #[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct BarsView {
     /// What they are of.
     pub contract: String,
@@ -96,7 +97,7 @@ pub struct PnlView {
 
 /// Orders to look up.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StatusParams {
     /// Order ids (a bracket's three, say); none: every working order of this connection.
     #[serde(default)]
@@ -105,6 +106,7 @@ pub struct StatusParams {
 
 /// One order's status, or why it cannot be given.
 #[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct OrderItem {
     /// The order id.
     pub order_id: OrderId,

@@ -1,6 +1,8 @@
 //! IBKR tools that write: preview (IBKR's what-if, value, warnings, token), place (only with
 //! the token of exactly that order; single orders of every type, or a bracket), cancel.
 
+use std::sync::Arc;
+
 use ibkr_sdk::{
     BracketSpec, Entry, OrderId, OrderReport, OrderRequest, OrderSpec, OrderType, Preview,
 };
@@ -16,11 +18,14 @@ use serde::{Deserialize, Serialize};
 use super::ibkr_read::{OrderItem, ibkr_error};
 use super::{Listed, Parameters, bounded, failure, structured};
 use crate::config::{Mode, Venue};
-use crate::confirm::{Answer, Confirmation, Pending, confirm};
-use crate::safety::caps::CapUsage;
+use crate::confirm::Answer;
+use crate::error::ToolError;
+use crate::flow::{self, OrderVenue, Placement, WriteFailure};
+use crate::safety::caps::{CapUsage, Valued};
 use crate::safety::journal::WriteOutcome;
 use crate::server::TradingServer;
-use crate::write::{WriteFailure, WriteRequest, write};
+use crate::state::AppState;
+use crate::venues::ibkr::IbkrVenue;
 
 /// How far from the market a limit or stop price may be before the preview warns.
 const FAR_FROM_MARKET_PCT: i64 = 5;
@@ -41,7 +46,7 @@ pub struct IbkrOrderParams {
 
 /// An IBKR order to place.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IbkrPlaceParams {
     /// Exactly the `order` given to the preview (fields described by `ibkr_preview_order`).
     #[serde(default)]
@@ -51,17 +56,21 @@ pub struct IbkrPlaceParams {
     #[serde(default)]
     #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub bracket: Option<BracketSpec>,
-    /// The preview's `confirmation_token` (single use, short-lived).
+    /// The preview's `confirmationToken` (single use, short-lived, this session only).
     pub confirmation_token: String,
 }
 
 /// What an order would do.
 #[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct IbkrPreview {
     /// IBKR's what-if (margin, commission) or a simulation, for the order or the bracket's entry.
     pub preview: Preview,
     /// Simulated, paper or live.
     pub mode: Mode,
+    /// The most the order can execute for, in the cap currency, and how it was computed;
+    /// no value when it has no bound.
+    pub exposure: Valued,
     /// A bracket's exits, when it is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bracket: Option<BracketSpec>,
@@ -77,6 +86,7 @@ pub struct IbkrPreview {
 
 /// Placed orders.
 #[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct IbkrPlaced {
     /// The order, or the bracket's entry, take-profit and stop-loss.
     pub orders: Vec<OrderReport>,
@@ -86,7 +96,7 @@ pub struct IbkrPlaced {
 
 /// Orders to cancel.
 #[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CancelParams {
     /// One or more order ids (cancel a bracket by its three ids).
     pub order_ids: Vec<OrderId>,
@@ -94,6 +104,7 @@ pub struct CancelParams {
 
 /// Cancels.
 #[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct IbkrCancelled {
     /// One result per order id.
     pub orders: Listed<OrderItem>,
@@ -151,28 +162,6 @@ impl Asked {
         }
         .map_err(|e| format!("the order could not be encoded: {e}"))
     }
-
-    fn describe(&self, mode: Mode, notional: Option<Decimal>) -> String {
-        let spec = self.valued();
-        let kind = match self {
-            Asked::Single(_) => format!("{:?}", spec.order_type.code()),
-            Asked::Bracket(bracket) => format!(
-                "bracket (take profit {}, stop loss {})",
-                bracket.take_profit, bracket.stop_loss
-            ),
-        };
-        let value = notional.map_or_else(String::new, |n| format!(", about {}", n.normalize()));
-        let action = match spec.action {
-            ibkr_sdk::Action::Buy => "BUY",
-            ibkr_sdk::Action::Sell => "SELL",
-        };
-        format!(
-            "IBKR ({}): {action} {} {} {kind}{value}. Send this order?",
-            mode.as_str(),
-            spec.quantity,
-            spec.contract
-        )
-    }
 }
 
 fn outcome(error: &ibkr_sdk::Error) -> WriteOutcome {
@@ -183,16 +172,121 @@ fn outcome(error: &ibkr_sdk::Error) -> WriteOutcome {
     }
 }
 
+fn headline(asked: &Asked) -> String {
+    let spec = asked.valued();
+    let kind = match asked {
+        Asked::Single(_) => format!("{:?}", spec.order_type.code()),
+        Asked::Bracket(bracket) => format!(
+            "bracket entry (take profit {}, stop loss {})",
+            bracket.take_profit, bracket.stop_loss
+        ),
+    };
+    let action = match spec.action {
+        ibkr_sdk::Action::Buy => "BUY",
+        ibkr_sdk::Action::Sell => "SELL",
+    };
+    format!("{action} {} {} {kind}", spec.quantity, spec.contract)
+}
+
+/// What `preview` (IBKR's valuation through the SDK's exposure) says the order can execute
+/// for, in the cap currency.
+fn valued(state: &AppState, preview: &Preview) -> Valued {
+    Valued::convert(
+        preview.notional.map(|n| n.value()),
+        &preview.currency,
+        preview
+            .value_basis
+            .as_deref()
+            .unwrap_or("the order could not be valued"),
+        &state.config.ibkr.caps,
+    )
+}
+
+/// An IBKR order going through the write flow.
+struct IbkrOrder<'a> {
+    state: &'a AppState,
+    venue: Arc<IbkrVenue>,
+    asked: Asked,
+    canonical: serde_json::Value,
+}
+
+impl OrderVenue for IbkrOrder<'_> {
+    type Placed = Vec<OrderReport>;
+    const VENUE: Venue = Venue::Ibkr;
+    const TOOL: &'static str = "ibkr_place_order";
+    const DEFAULTS: &'static [(&'static str, &'static str)] =
+        &[("time_in_force", "DAY"), ("contract.exchange", "SMART")];
+
+    fn symbol(&self) -> String {
+        self.asked.valued().contract.symbol.clone()
+    }
+
+    fn canonical(&self) -> &serde_json::Value {
+        &self.canonical
+    }
+
+    fn headline(&self) -> String {
+        headline(&self.asked)
+    }
+
+    async fn value(&self) -> Result<Valued, ToolError> {
+        // Valued now (no order message reaches the gateway).
+        match self
+            .venue
+            .client
+            .orders()
+            .dry_run(&self.asked.valued())
+            .await
+        {
+            Ok(preview) => Ok(valued(self.state, &preview)),
+            Err(error) => Err(ToolError::from_outcome(
+                WriteOutcome::NotSent,
+                format!("{}; nothing was sent", ibkr_error(&error)),
+            )),
+        }
+    }
+
+    async fn send(&self) -> Result<(Vec<OrderReport>, String), WriteFailure> {
+        let orders = self.venue.client.orders();
+        let placed = match &self.asked {
+            Asked::Single(spec) => orders.place(spec).await.map(|report| vec![report]),
+            Asked::Bracket(bracket) => orders
+                .place_bracket(bracket)
+                .await
+                .map(|set| vec![set.entry, set.take_profit, set.stop_loss]),
+        };
+        match placed {
+            Ok(reports) => {
+                let ids: Vec<String> = reports.iter().map(|r| r.order_id.to_string()).collect();
+                Ok((reports, format!("orders {}", ids.join(","))))
+            }
+            Err(error) => {
+                let mut message = ibkr_error(&error);
+                if let ibkr_sdk::Error::OutcomeUnknown { order_id, .. } = &error {
+                    message.push_str(&format!(
+                        "; call ibkr_get_order_status with order id {order_id} (venue order {order_id})"
+                    ));
+                }
+                Err(WriteFailure {
+                    outcome: outcome(&error),
+                    message,
+                })
+            }
+        }
+    }
+}
+
 #[tool_router(router = ibkr_trading_router, vis = "pub(crate)")]
 impl TradingServer {
     #[tool(
-        description = "Check an IBKR order or bracket without placing it: IBKR's what-if (margin, commission), value, warnings, and a single-use confirmation_token. Show the preview to the person before placing.",
+        description = "Check an IBKR order or bracket without placing it: IBKR's what-if (margin, commission), the most it can execute for (exposure), warnings, a single-use confirmationToken. Show it to the person first.",
         annotations(read_only_hint = true, open_world_hint = true),
         output_schema = schema_for_output::<IbkrPreview>()
     )]
     async fn ibkr_preview_order(
         &self,
         Parameters(p): Parameters<IbkrOrderParams>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let asked = match Asked::from_params(p.order, p.bracket) {
             Ok(asked) => asked,
@@ -206,8 +300,21 @@ impl TradingServer {
             Ok(venue) => venue,
             Err(message) => return Ok(failure(message)),
         };
-        let valued = asked.valued();
-        let preview = match venue.client.orders().preview(&valued).await {
+        let entry = asked.valued();
+        // Valued and checked against the caps before IBKR's what-if: an order the caps
+        // refuse sends no message at all.
+        let exposure = match venue.client.orders().dry_run(&entry).await {
+            Ok(dry) => valued(&self.state, &dry),
+            Err(error) => return Ok(failure(ibkr_error(&error))),
+        };
+        let caps =
+            match flow::preview_caps(&self.state, Venue::Ibkr, &entry.contract.symbol, &exposure)
+                .await
+            {
+                Ok(caps) => caps,
+                Err(error) => return Ok(error.into()),
+            };
+        let preview = match venue.client.orders().preview(&entry).await {
             Ok(preview) => preview,
             Err(error) => return Ok(failure(ibkr_error(&error))),
         };
@@ -215,47 +322,33 @@ impl TradingServer {
         if let Some(warning) = &preview.warning {
             warnings.push(format!("IBKR: {warning}"));
         }
-        if let Some(price) = valued.stated_price()
-            && let Ok(quote) = venue.client.market_data().quote(&valued.contract).await
-            && let Some(mid) = quote
-                .bid
-                .zip(quote.ask)
-                .map(|(b, a)| (b.value() + a.value()) / Decimal::TWO)
-                .or(quote.last.map(|l| l.value()))
-            && !mid.is_zero()
+        if let Some(price) = entry.stated_price()
+            && let Some(market) = preview.reference_price
+            && !market.value().is_zero()
+            && let Some(away) = price
+                .value()
+                .checked_sub(market.value())
+                .and_then(|d| d.checked_div(market.value()))
+                .and_then(|r| r.checked_mul(Decimal::ONE_HUNDRED))
+                .map(|r| r.abs())
+            && away > Decimal::from(FAR_FROM_MARKET_PCT)
         {
-            let away = ((price.value() - mid) / mid * Decimal::ONE_HUNDRED).abs();
-            if away > Decimal::from(FAR_FROM_MARKET_PCT) {
-                warnings.push(format!(
-                    "far from the market: the price is {}% from {}",
-                    away.round_dp(1),
-                    mid.round_dp(4)
-                ));
-            }
+            warnings.push(format!(
+                "far from the market: the price is {}% from {}",
+                away.round_dp(1),
+                market.value().round_dp(4)
+            ));
         }
-        let notional = preview.notional.map(|n| n.value());
-        let caps = {
-            let now = chrono::Utc::now();
-            let mut lock = self.state.caps(Venue::Ibkr).lock().await;
-            if let Err(reason) = lock.check(&valued.contract.symbol, notional, now) {
-                return Ok(failure(format!(
-                    "this order would be refused by the server's limits: {reason}"
-                )));
-            }
-            lock.usage(now)
-        };
-        let mode = self.state.config.ibkr.mode;
-        if mode == Mode::Live {
-            warnings.push("LIVE: this order trades real money".into());
-        }
+        warnings.extend(flow::exposure_warnings(&exposure, &self.state, Venue::Ibkr));
         let canonical = match asked.canonical() {
             Ok(value) => value,
             Err(message) => return Ok(failure(message)),
         };
-        let token = self.state.tokens.issue(Venue::Ibkr, canonical);
+        let token = flow::issue_token(&self.state, &ctx, Venue::Ibkr, canonical);
         Ok(structured(&IbkrPreview {
             preview,
-            mode,
+            mode: self.state.config.ibkr.mode,
+            exposure,
             bracket: match asked {
                 Asked::Bracket(bracket) => Some(bracket),
                 Asked::Single(_) => None,
@@ -268,7 +361,7 @@ impl TradingServer {
     }
 
     #[tool(
-        description = "Place an IBKR order or bracket previewed with ibkr_preview_order, after the person confirmed it. Needs the same order or bracket and the confirmation_token.",
+        description = "Place an IBKR order or bracket previewed with ibkr_preview_order, after the person confirmed it. Needs the same order or bracket and the confirmationToken, in the same session.",
         annotations(read_only_hint = false, destructive_hint = true, idempotent_hint = false, open_world_hint = true),
         output_schema = schema_for_output::<IbkrPlaced>()
     )]
@@ -279,108 +372,50 @@ impl TradingServer {
         RequestState(request_state): RequestState,
         InputResponses(responses): InputResponses,
     ) -> Result<CallToolResponse, ErrorData> {
-        if self.state.kill_switch.engaged() {
-            return Ok(failure(self.state.kill_switch.refusal()));
-        }
-        let asked = match Asked::from_params(p.order, p.bracket) {
-            Ok(asked) => asked,
-            Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
-        };
-        let canonical = match asked.canonical() {
-            Ok(value) => value,
-            Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
+        let prepared = Asked::from_params(p.order, p.bracket)
+            .and_then(|asked| asked.canonical().map(|canonical| (asked, canonical)));
+        let (asked, canonical) = match prepared {
+            Ok(prepared) => prepared,
+            Err(message) => {
+                self.state.tokens.void(&p.confirmation_token);
+                return Ok(failure(format!("{message}; nothing was sent")));
+            }
         };
         let venue = match self.state.ibkr().await {
             Ok(venue) => venue,
             Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
         };
-        // Valued now (no order message), for the caps and the question to the person.
-        let notional = match venue.client.orders().dry_run(&asked.valued()).await {
-            Ok(dry) => dry.notional.map(|n| n.value()),
-            Err(error) => return Ok(failure(format!("{}; nothing was sent", ibkr_error(&error)))),
+        let order = IbkrOrder {
+            state: &self.state,
+            venue,
+            asked,
+            canonical,
         };
-        let mode = self.state.config.ibkr.mode;
-        let message = asked.describe(mode, notional);
-        match confirm(
-            &ctx,
-            &self.state.tokens,
-            Pending {
-                token: &p.confirmation_token,
-                venue: Venue::Ibkr,
-                order: &canonical,
-                message: &message,
-            },
-            Answer {
-                request_state: request_state.as_deref(),
-                responses: responses.as_ref(),
+        let answer = Answer {
+            request_state: request_state.as_deref(),
+            responses: responses.as_ref(),
+        };
+        Ok(
+            match flow::place(&self.state, &ctx, &order, &p.confirmation_token, answer).await {
+                Ok(Placement::Done(done)) => structured(&IbkrPlaced {
+                    orders: done.value,
+                    correlation_id: done.correlation_id,
+                }),
+                Ok(Placement::Ask(question)) => CallToolResponse::InputRequired(*question),
+                Err(error) => error.into(),
             },
         )
-        .await
-        {
-            Confirmation::Confirmed => {}
-            Confirmation::Ask(question) => return Ok(CallToolResponse::InputRequired(*question)),
-            Confirmation::Refused(reason) => return Ok(failure(reason)),
-        }
-        let request = WriteRequest {
-            venue: Venue::Ibkr,
-            tool: "ibkr_place_order",
-            symbol: asked.valued().contract.symbol.clone(),
-            notional,
-            capped: true,
-            request: canonical,
-        };
-        let written = write(&self.state, request, || async {
-            let placed = match &asked {
-                Asked::Single(spec) => venue
-                    .client
-                    .orders()
-                    .place(spec)
-                    .await
-                    .map(|report| vec![report]),
-                Asked::Bracket(bracket) => venue
-                    .client
-                    .orders()
-                    .place_bracket(bracket)
-                    .await
-                    .map(|set| vec![set.entry, set.take_profit, set.stop_loss]),
-            };
-            match placed {
-                Ok(reports) => {
-                    let ids: Vec<String> = reports.iter().map(|r| r.order_id.to_string()).collect();
-                    Ok((reports, format!("orders {}", ids.join(","))))
-                }
-                Err(error) => {
-                    let mut message = ibkr_error(&error);
-                    if let ibkr_sdk::Error::OutcomeUnknown { order_id, .. } = &error {
-                        message.push_str(&format!(
-                            "; call ibkr_get_order_status with order id {order_id}"
-                        ));
-                    }
-                    Err(WriteFailure {
-                        outcome: outcome(&error),
-                        message,
-                    })
-                }
-            }
-        })
-        .await;
-        Ok(match written {
-            Ok(done) => structured(&IbkrPlaced {
-                orders: done.value,
-                correlation_id: done.correlation_id,
-            }),
-            Err(message) => failure(message),
-        })
     }
 
     #[tool(
-        description = "Cancel IBKR orders by id (a bracket: give its three ids).",
+        description = "Cancel IBKR orders by id (a bracket: give its three ids). Works while the kill switch is engaged.",
         annotations(read_only_hint = false, destructive_hint = false, idempotent_hint = true, open_world_hint = true),
         output_schema = schema_for_output::<IbkrCancelled>()
     )]
     async fn ibkr_cancel_order(
         &self,
         Parameters(p): Parameters<CancelParams>,
+        ctx: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let max = self.state.config.max_items;
         if p.order_ids.is_empty() || p.order_ids.len() > max {
@@ -390,47 +425,67 @@ impl TradingServer {
             Ok(venue) => venue,
             Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
         };
-        let request = WriteRequest {
-            venue: Venue::Ibkr,
-            tool: "ibkr_cancel_order",
-            symbol: String::new(),
-            notional: None,
-            capped: false,
-            request: serde_json::json!({ "order_ids": p.order_ids }),
-        };
         let ids = p.order_ids.clone();
-        let written = write(&self.state, request, || async {
-            let results = venue.client.orders().cancel_all(&ids).await;
-            let unknown = results
-                .iter()
-                .any(|r| matches!(r, Err(e) if outcome(e) == WriteOutcome::Unknown));
-            let items: Vec<OrderItem> = ids
-                .iter()
-                .zip(results)
-                .map(|(id, result)| OrderItem::new(*id, result))
-                .collect();
-            let failed = items.iter().filter(|i| i.error.is_some()).count();
-            if failed == items.len() {
-                let reasons: Vec<String> = items.iter().filter_map(|i| i.error.clone()).collect();
-                return Err(WriteFailure {
-                    outcome: if unknown {
-                        WriteOutcome::Unknown
-                    } else {
-                        WriteOutcome::Rejected
-                    },
-                    message: reasons.join("; "),
-                });
+        // The allow-list names symbols: find each order's. The journal transaction checks
+        // the first that is not allowed (an order that cannot be found has no symbol and is
+        // refused while a list is set), else any of them.
+        let caps = &self.state.config.ibkr.caps;
+        let symbol = if caps.allowed_symbols.is_some() {
+            let mut symbols = Vec::new();
+            for id in &ids {
+                let found = venue.client.orders().status(*id).await.ok();
+                symbols.push(found.and_then(|r| r.symbol).unwrap_or_default());
             }
-            let detail = format!("{} cancelled, {failed} not", items.len() - failed);
-            Ok((items, detail))
-        })
+            symbols
+                .iter()
+                .find(|s| crate::safety::caps::check(caps, s, None, Decimal::ZERO).is_err())
+                .or(symbols.first())
+                .cloned()
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let written = flow::cancel(
+            &self.state,
+            &ctx,
+            Venue::Ibkr,
+            "ibkr_cancel_order",
+            symbol,
+            serde_json::json!({ "orderIds": p.order_ids }),
+            || async {
+                let results = venue.client.orders().cancel_all(&ids).await;
+                let unknown = results
+                    .iter()
+                    .any(|r| matches!(r, Err(e) if outcome(e) == WriteOutcome::Unknown));
+                let items: Vec<OrderItem> = ids
+                    .iter()
+                    .zip(results)
+                    .map(|(id, result)| OrderItem::new(*id, result))
+                    .collect();
+                let failed = items.iter().filter(|i| i.error.is_some()).count();
+                if failed == items.len() {
+                    let reasons: Vec<String> =
+                        items.iter().filter_map(|i| i.error.clone()).collect();
+                    return Err(WriteFailure {
+                        outcome: if unknown {
+                            WriteOutcome::Unknown
+                        } else {
+                            WriteOutcome::Rejected
+                        },
+                        message: reasons.join("; "),
+                    });
+                }
+                let detail = format!("{} cancelled, {failed} not", items.len() - failed);
+                Ok((items, detail))
+            },
+        )
         .await;
         Ok(match written {
             Ok(done) => structured(&IbkrCancelled {
                 orders: bounded(done.value, max, ""),
                 correlation_id: done.correlation_id,
             }),
-            Err(message) => failure(message),
+            Err(error) => error.into(),
         })
     }
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Json;
-use crate::config::{Mode, Tiers, Venue};
+use crate::config::{ConfirmPolicy, Mode, Tiers, Venue};
 use crate::safety::caps::CapUsage;
 use crate::server::TradingServer;
 use crate::venues::Health;
@@ -18,6 +18,7 @@ const CONNECT_WAIT: Duration = Duration::from_secs(10);
 
 /// One venue's state.
 #[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct VenueStatus {
     /// The venue.
     pub venue: Venue,
@@ -25,7 +26,10 @@ pub struct VenueStatus {
     pub mode: Mode,
     /// Tool groups on.
     pub tiers: Tiers,
-    /// Caps and what is left of them in the last 24 hours.
+    /// Who confirms orders: the person (`ask`) or the preview's token (`token`).
+    pub confirm: ConfirmPolicy,
+    /// Caps and what is left of them in the last 24 hours (every process sharing the
+    /// journal counts).
     pub caps: CapUsage,
     /// A round trip to the venue now.
     pub health: Health,
@@ -33,17 +37,23 @@ pub struct VenueStatus {
 
 /// The server's state.
 #[derive(Debug, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct Status {
     /// Server name and version.
     pub server: String,
     /// Venues with at least one tier on.
     pub venues: Vec<VenueStatus>,
-    /// The write journal.
+    /// The journal (SQLite, shared by every process that names it).
     pub journal: String,
-    /// The kill-switch file, and whether it is engaged (every write refused).
+    /// Why the journal cannot be used, when it cannot: trading refuses until it can.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal_problem: Option<String>,
+    /// The kill-switch file.
     pub kill_switch: String,
-    /// Whether the kill switch is engaged.
+    /// Whether the kill switch stops new orders now (cancels always work).
     pub kill_switch_engaged: bool,
+    /// `ORDERS_ENABLED`: whether the server sends new orders at all.
+    pub orders_enabled: bool,
     /// How long a preview's confirmation token lives.
     pub confirmation_ttl_secs: u64,
 }
@@ -85,11 +95,25 @@ impl TradingServer {
                     Err(_) => unavailable("ibkr", "still connecting".into()),
                 },
             };
-            let caps = state.caps(venue).lock().await.usage(chrono::Utc::now());
+            let mode = config.mode;
+            let used = crate::flow::journaled(&state.journal, move |j| {
+                j.used(venue, mode, chrono::Utc::now())
+            })
+            .await;
+            let caps = match used {
+                Ok(used) => crate::safety::caps::usage(&config.caps, used),
+                Err(error) => {
+                    let mut caps = crate::safety::caps::usage(&config.caps, Default::default());
+                    caps.used_last_24h = format!("unknown: {error}");
+                    caps.remaining_24h = None;
+                    caps
+                }
+            };
             venues.push(VenueStatus {
                 venue,
-                mode: config.mode,
+                mode,
                 tiers: config.tiers,
+                confirm: config.confirm,
                 caps,
                 health,
             });
@@ -97,9 +121,13 @@ impl TradingServer {
         Json(Status {
             server: format!("trading-mcp {}", env!("CARGO_PKG_VERSION")),
             venues,
-            journal: state.journal.path().display().to_string(),
-            kill_switch: state.kill_switch.path().display().to_string(),
+            journal: state.journal.describe(),
+            journal_problem: crate::flow::journaled(&state.journal, |j| j.health())
+                .await
+                .err(),
+            kill_switch: state.kill_switch.describe(),
             kill_switch_engaged: state.kill_switch.engaged(),
+            orders_enabled: state.config.orders_enabled,
             confirmation_ttl_secs: state.tokens.ttl().as_secs(),
         })
     }

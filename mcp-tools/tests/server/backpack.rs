@@ -227,7 +227,7 @@ async fn a_preview_normalises_values_and_warns() {
         preview["order"]["clientId"].as_u64().is_some(),
         "a client id so the order can be reconciled"
     );
-    assert_eq!(preview["estimatedNotional"], "123.1476");
+    assert_eq!(preview["exposure"]["value"], "123.1476");
     assert_eq!(preview["mode"], "simulated");
     let adjustments = preview["adjustments"].as_array().unwrap();
     assert_eq!(adjustments.len(), 2, "{adjustments:?}");

@@ -93,7 +93,7 @@ async fn failing_to_ask_refuses_the_order() {
     let refused = h
         .refused(
             "ibkr_place_order",
-            json!({ "order": order, "confirmation_token": preview["confirmation_token"] }),
+            json!({ "order": order, "confirmationToken": preview["confirmationToken"] }),
         )
         .await;
     assert!(refused.contains("could not be asked"), "{refused}");
@@ -110,8 +110,7 @@ async fn on_2026_07_28_the_question_is_an_input_required_round() {
         let state = mcp_tools::AppState::new(
             config(&dir, |_| {}),
             mcp_tools::safety::redact::Redactor::default(),
-        )
-        .unwrap();
+        );
         let server = mcp_tools::TradingServer::new(std::sync::Arc::clone(&state));
         let (server_io, client_io) = tokio::io::duplex(1 << 20);
         let serving = tokio::spawn(async move {

@@ -14,7 +14,7 @@ const TOKEN: &str = "test-token-0123456789abcdef";
 
 async fn serve() -> (String, CancellationToken, TempDir) {
     let dir = TempDir::new();
-    let state = AppState::new(config(&dir, |_| {}), Redactor::default()).unwrap();
+    let state = AppState::new(config(&dir, |_| {}), Redactor::default());
     let server = TradingServer::new(Arc::clone(&state));
     let shutdown = CancellationToken::new();
     let app = mcp_tools::http::router(server, TOKEN.into(), &shutdown);
@@ -116,7 +116,7 @@ async fn http_needs_the_token_and_refuses_browsers() {
 #[tokio::test]
 async fn a_short_token_is_refused_at_start() {
     let dir = TempDir::new();
-    let state = AppState::new(config(&dir, |_| {}), Redactor::default()).unwrap();
+    let state = AppState::new(config(&dir, |_| {}), Redactor::default());
     let server = TradingServer::new(state);
     let error = mcp_tools::http::serve(
         server,

@@ -17,8 +17,8 @@ async fn place_ibkr(h: &Harness<()>, what: Value) -> Value {
     let preview = h.ok("ibkr_preview_order", what.clone()).await;
     let mut args = what.as_object().unwrap().clone();
     args.insert(
-        "confirmation_token".into(),
-        preview["confirmation_token"].clone(),
+        "confirmationToken".into(),
+        preview["confirmationToken"].clone(),
     );
     h.ok("ibkr_place_order", Value::Object(args)).await
 }
@@ -59,7 +59,7 @@ async fn quotes_and_bars() {
         )
         .await;
     assert_eq!(
-        (bars["bar_size"].as_str(), bars["duration"].as_str()),
+        (bars["barSize"].as_str(), bars["duration"].as_str()),
         (Some("1 hour"), Some("2 D"))
     );
     assert!(bars["bars"]["count"].as_u64().unwrap() >= 48);
@@ -99,7 +99,7 @@ async fn account_status_and_pnl() {
     let mut filled = Value::Null;
     for _ in 0..50 {
         filled = h
-            .ok("ibkr_get_order_status", json!({ "order_ids": [id] }))
+            .ok("ibkr_get_order_status", json!({ "orderIds": [id] }))
             .await;
         if filled["items"][0]["report"]["status"] == "Filled" {
             break;
@@ -139,8 +139,8 @@ async fn single_orders_preview_place_status_cancel() {
 
     let mut args = order.as_object().unwrap().clone();
     args.insert(
-        "confirmation_token".into(),
-        preview["confirmation_token"].clone(),
+        "confirmationToken".into(),
+        preview["confirmationToken"].clone(),
     );
     let placed = h.ok("ibkr_place_order", Value::Object(args)).await;
     let report = &placed["orders"][0];
@@ -151,21 +151,17 @@ async fn single_orders_preview_place_status_cancel() {
     let id = report["order_id"].clone();
 
     let working = h.ok("ibkr_get_order_status", json!({})).await;
-    assert_eq!(working["items"][0]["order_id"], id);
-    let cancelled = h
-        .ok("ibkr_cancel_order", json!({ "order_ids": [id] }))
-        .await;
+    assert_eq!(working["items"][0]["orderId"], id);
+    let cancelled = h.ok("ibkr_cancel_order", json!({ "orderIds": [id] })).await;
     assert_eq!(
         cancelled["orders"]["items"][0]["report"]["status"],
         "Cancelled"
     );
     // Idempotent: cancelling a cancelled order reports it cancelled.
-    let again = h
-        .ok("ibkr_cancel_order", json!({ "order_ids": [id] }))
-        .await;
+    let again = h.ok("ibkr_cancel_order", json!({ "orderIds": [id] })).await;
     assert_eq!(again["orders"]["items"][0]["report"]["status"], "Cancelled");
     let unknown = h
-        .refused("ibkr_cancel_order", json!({ "order_ids": [9999] }))
+        .refused("ibkr_cancel_order", json!({ "orderIds": [9999] }))
         .await;
     assert!(unknown.contains("order 9999 not found"), "{unknown}");
 }
@@ -188,10 +184,10 @@ async fn brackets_and_trailing_stops() {
     assert_eq!(orders[1]["parent_id"], orders[0]["order_id"]);
     let ids: Vec<Value> = orders.iter().map(|o| o["order_id"].clone()).collect();
     let status = h
-        .ok("ibkr_get_order_status", json!({ "order_ids": ids }))
+        .ok("ibkr_get_order_status", json!({ "orderIds": ids }))
         .await;
     assert_eq!(status["count"], 3);
-    let cancelled = h.ok("ibkr_cancel_order", json!({ "order_ids": ids })).await;
+    let cancelled = h.ok("ibkr_cancel_order", json!({ "orderIds": ids })).await;
     assert!(
         cancelled["orders"]["items"]
             .as_array()

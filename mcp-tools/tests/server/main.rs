@@ -10,6 +10,7 @@
 
 mod backpack;
 mod confirmation;
+mod exposure;
 mod http;
 mod ibkr;
 mod input;
@@ -86,7 +87,7 @@ pub async fn start_with<C: ClientHandler>(
     dir: TempDir,
     config: ServerConfig,
 ) -> Harness<C> {
-    let state = AppState::new(config, Redactor::default()).unwrap();
+    let state = AppState::new(config, Redactor::default());
     let server = TradingServer::new(Arc::clone(&state));
     let (server_io, client_io) = tokio::io::duplex(1 << 20);
     let server = tokio::spawn(async move {
@@ -185,12 +186,14 @@ impl<C: ClientHandler> Harness<C> {
             .count(testkit::tws::RequestKind::PlaceOrder)
     }
 
-    /// The journal's lines.
+    /// The journal's rows, as `trading-mcp journal` prints them.
     pub fn journal(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.state.journal.path())
-            .unwrap_or_default()
-            .lines()
-            .map(|line| serde_json::from_str(line).unwrap())
+        self.state
+            .journal
+            .entries(&mcp_tools::safety::journal::Filter::default())
+            .unwrap()
+            .iter()
+            .map(|entry| serde_json::to_value(entry).unwrap())
             .collect()
     }
 }

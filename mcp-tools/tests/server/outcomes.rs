@@ -23,7 +23,7 @@ fn caps_used(status: &Value, venue: &str) -> String {
         .iter()
         .find(|v| v["venue"] == venue)
         .unwrap();
-    venue["caps"]["used_last_24h"].as_str().unwrap().to_owned()
+    venue["caps"]["usedLast24h"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -92,7 +92,7 @@ async fn an_ibkr_order_whose_answer_is_lost_is_unknown_and_found_by_its_id() {
         1,
     );
     let mut place = order.as_object().unwrap().clone();
-    place.insert("confirmation_token".into(), p["confirmation_token"].clone());
+    place.insert("confirmationToken".into(), p["confirmationToken"].clone());
     let message = h.refused("ibkr_place_order", Value::Object(place)).await;
     assert!(message.contains("OUTCOME UNKNOWN"), "{message}");
     let order_id: i64 = message
@@ -111,7 +111,7 @@ async fn an_ibkr_order_whose_answer_is_lost_is_unknown_and_found_by_its_id() {
     let mut found = Value::Null;
     for _ in 0..100 {
         found = h
-            .call("ibkr_get_order_status", json!({ "order_ids": [order_id] }))
+            .call("ibkr_get_order_status", json!({ "orderIds": [order_id] }))
             .await
             .structured_content
             .unwrap_or_default();

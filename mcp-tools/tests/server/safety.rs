@@ -80,7 +80,7 @@ async fn orders_need_the_token_of_exactly_that_order() {
     let changed = h
         .refused(
             "ibkr_place_order",
-            json!({ "order": other, "confirmation_token": ibkr["confirmation_token"] }),
+            json!({ "order": other, "confirmationToken": ibkr["confirmationToken"] }),
         )
         .await;
     assert!(changed.contains("differs"), "{changed}");
@@ -88,7 +88,7 @@ async fn orders_need_the_token_of_exactly_that_order() {
     let missing = h
         .refused("ibkr_place_order", json!({ "order": order }))
         .await;
-    assert!(missing.contains("confirmation_token"), "{missing}");
+    assert!(missing.contains("confirmationToken"), "{missing}");
     assert_eq!(h.ibkr_orders().await, sent, "no order message");
 }
 
@@ -103,19 +103,16 @@ async fn an_expired_token_is_refused() {
 }
 
 #[tokio::test]
-async fn the_kill_switch_refuses_every_write() {
+async fn the_kill_switch_stops_new_risk_and_never_stops_cancels() {
     let h = start().await;
     let resting = place(&h, resting_buy("1")).await;
     let p = preview(&h, resting_buy("2")).await;
-    let switch = h.state.kill_switch.path().to_owned();
+    let switch = h.dir.0.join("KILL");
     std::fs::write(&switch, "stop").unwrap();
     let id = resting["order"]["id"].clone();
     let refusals = [
         h.refused("backpack_create_order", create(&p)).await,
-        h.refused("backpack_cancel_order", json!({ "symbol": "SOL_USDC", "orderId": id })).await,
-        h.refused("backpack_cancel_all_orders", json!({ "symbol": "SOL_USDC" })).await,
-        h.refused("ibkr_place_order", json!({ "order": { "contract": { "symbol": "AAPL", "sec_type": "STK" }, "action": "BUY", "quantity": "1", "order_type": "MKT" }, "confirmation_token": "x" })).await,
-        h.refused("ibkr_cancel_order", json!({ "order_ids": [1] })).await,
+        h.refused("ibkr_place_order", json!({ "order": { "contract": { "symbol": "AAPL", "sec_type": "STK" }, "action": "BUY", "quantity": "1", "order_type": "MKT" }, "confirmationToken": "x" })).await,
     ];
     for refusal in &refusals {
         assert!(
@@ -124,18 +121,43 @@ async fn the_kill_switch_refuses_every_write() {
         );
     }
     let status = h.ok("status", json!({})).await;
-    assert_eq!(status["kill_switch_engaged"], true);
+    assert_eq!(status["killSwitchEngaged"], true);
     assert_eq!(
         h.ok("backpack_list_orders", json!({})).await["count"],
         1,
         "reads still work"
     );
-    std::fs::remove_file(&switch).unwrap();
     h.ok(
         "backpack_cancel_order",
         json!({ "symbol": "SOL_USDC", "orderId": id }),
     )
     .await;
+    assert_eq!(h.backpack_orders().await, 1, "nothing new was sent");
+    let refused = h
+        .journal()
+        .into_iter()
+        .filter(|row| row["phase"] == "refusal")
+        .count();
+    assert_eq!(refused, 2, "each refusal is journaled");
+}
+
+#[tokio::test]
+async fn a_kill_switch_that_cannot_be_read_counts_as_engaged() {
+    let h = start_adjusted(|config| {
+        // A path under a file: checking it fails with an error other than "not found".
+        let dir = config.journal_path.clone().unwrap();
+        let blocker = dir.parent().unwrap().join("blocker");
+        std::fs::write(&blocker, "").unwrap();
+        config.kill_switch_path = Some(blocker.join("KILL"));
+    })
+    .await;
+    let p = preview(&h, resting_buy("1")).await;
+    let refused = h.refused("backpack_create_order", create(&p)).await;
+    assert!(
+        refused.contains("cannot be checked") && refused.contains("counts as engaged"),
+        "{refused}"
+    );
+    assert_eq!(h.backpack_orders().await, 0);
 }
 
 #[tokio::test]
@@ -145,6 +167,7 @@ async fn caps_refuse_at_preview_and_inside_the_write_path() {
             max_order_notional: Some(Decimal::from(250)),
             max_daily_notional: Some(Decimal::from(300)),
             allowed_symbols: Some(["SOL_USDC".to_owned()].into()),
+            ..Caps::unlimited("USDC")
         };
     })
     .await;
@@ -157,18 +180,18 @@ async fn caps_refuse_at_preview_and_inside_the_write_path() {
     assert!(over.contains("above the per-order cap of 250"), "{over}");
     let other = h.refused("backpack_preview_order", json!({ "order": { "symbol": "BTC_USDC", "side": "Bid", "orderType": "Limit", "quantity": "0.001", "price": "1000" } })).await;
     assert!(
-        other.contains("not in the allowed symbols (SOL_USDC)"),
+        other.contains("not in the allowed symbols; SOL_USDC may be traded"),
         "{other}"
     );
 
     // Two previews fit the daily cap on their own; only the first order fits once sent.
     let first = preview(&h, resting_buy("2")).await;
     let second = preview(&h, resting_buy("2")).await;
-    assert_eq!(first["caps"]["remaining_24h"], "300");
+    assert_eq!(first["caps"]["remaining24h"], "300");
     h.ok("backpack_create_order", create(&first)).await;
     let refused = h.refused("backpack_create_order", create(&second)).await;
     assert!(
-        refused.contains("only 100 of the 24-hour cap of 300 is left")
+        refused.contains("only 100 of the 24-hour cap of 300 USDC is left")
             && refused.contains("Nothing was sent"),
         "{refused}"
     );
@@ -177,8 +200,8 @@ async fn caps_refuse_at_preview_and_inside_the_write_path() {
     let backpack = &status["venues"][0];
     assert_eq!(
         (
-            backpack["caps"]["used_last_24h"].as_str(),
-            backpack["caps"]["remaining_24h"].as_str()
+            backpack["caps"]["usedLast24h"].as_str(),
+            backpack["caps"]["remaining24h"].as_str()
         ),
         (Some("200"), Some("100"))
     );
@@ -217,7 +240,7 @@ async fn the_daily_cap_survives_a_restart() {
     // A new process: a fresh simulator, the same journal.
     let after: Harness<()> = start_with((), dir.borrowed(), config(&dir, capped)).await;
     let status = after.ok("status", json!({})).await;
-    assert_eq!(status["venues"][0]["caps"]["used_last_24h"], "200");
+    assert_eq!(status["venues"][0]["caps"]["usedLast24h"], "200");
     let refused = after
         .refused(
             "backpack_preview_order",
@@ -225,7 +248,7 @@ async fn the_daily_cap_survives_a_restart() {
         )
         .await;
     assert!(
-        refused.contains("only 100 of the 24-hour cap of 300 is left"),
+        refused.contains("only 100 of the 24-hour cap of 300 USDC is left"),
         "{refused}"
     );
     drop(after);
@@ -244,17 +267,16 @@ async fn the_journal_records_intent_then_result() {
         .await;
     assert!(refused.contains("unknown"));
     let lines = h.journal();
-    assert_eq!(
-        lines.len(),
-        2,
-        "a refused order leaves no line: it never got near the venue"
-    );
-    let (intent, result) = (&lines[0], &lines[1]);
+    assert_eq!(lines.len(), 3, "intent, result, and the refusal");
+    let (intent, result, refusal) = (&lines[0], &lines[1], &lines[2]);
+    assert_eq!(refusal["phase"], "refusal");
+    assert_eq!(refusal["outcome"], "not_sent");
+    assert!(refusal["detail"].as_str().unwrap().contains("unknown"));
     assert_eq!(intent["phase"], "intent");
     assert_eq!(result["phase"], "result");
     assert_eq!(intent["id"], result["id"]);
     assert_eq!(intent["id"], placed["correlationId"]);
-    assert_eq!(intent["notional"], "100", "money as a string");
+    assert_eq!(intent["exposure"], "100", "money as a string");
     assert_eq!(intent["request"]["symbol"], "SOL_USDC");
     assert_eq!(result["outcome"], "accepted");
     assert!(

@@ -25,6 +25,9 @@ use super::market::{Instrument, Quote};
 use super::proto;
 use super::wire::{frame, reply};
 
+/// The largest order value the simulated account accepts (IBKR's Total Value Limit).
+const MAX_ORDER_VALUE: i64 = 1_000_000_000_000;
+
 /// A frame for the connection of one client id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outbound {
@@ -357,6 +360,20 @@ impl Broker {
             Kind::Stop(p) => p,
             _ => instrument.quote.last,
         };
+        // Like IBKR's order value limits: an order whose value cannot be computed or is
+        // beyond any account is rejected, never multiplied into an overflow.
+        let value = price
+            .max(instrument.quote.last)
+            .checked_mul(quantity)
+            .and_then(|v| v.checked_mul(instrument.multiplier));
+        if value.is_none_or(|v| v > Decimal::from(MAX_ORDER_VALUE)) {
+            return reject(
+                201,
+                format!(
+                    "Order rejected - reason:The order value exceeds the Total Value Limit of {MAX_ORDER_VALUE}"
+                ),
+            );
+        }
         if order.what_if == Some(true) {
             return self.what_if(client_id, order_id, &instrument, order, signed, price);
         }

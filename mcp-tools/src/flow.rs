@@ -1,0 +1,454 @@
+//! The one write flow both venues share, so each rule is written and tested once.
+//!
+//! An order, in this order: `ORDERS_ENABLED`; the kill switch (early, so nobody is asked
+//! about an order that cannot go); the journal is usable; the order's exposure, valued now
+//! against the market; the confirmation (token of this session, and the person when the
+//! client can be asked or the policy says so); then one journal transaction across
+//! processes — the kill switch again, the caps against every process's orders, the intent
+//! — the send, and the result. Every refusal is journaled with its reason.
+//!
+//! A cancel skips the kill switch and the caps (it only reduces risk) but keeps the symbol
+//! allow-list and the journal.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::Utc;
+use rmcp::RoleServer;
+use rmcp::model::InputRequiredResult;
+use rmcp::service::RequestContext;
+
+use crate::config::{Mode, Venue};
+use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of};
+use crate::error::ToolError;
+use crate::safety::caps::{self, CapUsage, Valued};
+use crate::safety::journal::{Intent, Journal, Refusal, WriteOutcome};
+use crate::state::AppState;
+
+/// A write the venue did not complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteFailure {
+    /// What is known of its effect.
+    pub outcome: WriteOutcome,
+    /// What to tell the model.
+    pub message: String,
+}
+
+/// A completed write.
+#[derive(Debug, Clone)]
+pub struct Written<T> {
+    /// The venue's answer.
+    pub value: T,
+    /// The journal's correlation id.
+    pub correlation_id: String,
+}
+
+/// What a placement call ends with.
+#[derive(Debug)]
+pub enum Placement<T> {
+    /// Sent and accepted.
+    Done(Written<T>),
+    /// Ask the person first: return this to the client (protocol 2026-07-28).
+    Ask(Box<InputRequiredResult>),
+}
+
+/// An order of one venue, ready to go through the flow.
+pub trait OrderVenue: Sync {
+    /// The venue's answer to a placement.
+    type Placed: Send;
+    /// The venue.
+    const VENUE: Venue;
+    /// The placing tool (journal).
+    const TOOL: &'static str;
+    /// Fields left out of the question when they have this value (the venue's defaults).
+    const DEFAULTS: &'static [(&'static str, &'static str)];
+
+    /// The symbol (allow-list).
+    fn symbol(&self) -> String;
+    /// The order as previewed and confirmed (the token is bound to it).
+    fn canonical(&self) -> &serde_json::Value;
+    /// The order in a few words: `BUY SOL_USDC 0.1 at market`.
+    fn headline(&self) -> String;
+    /// What the order can execute for, against the market now, in the cap currency.
+    fn value(&self) -> impl Future<Output = Result<Valued, ToolError>> + Send;
+    /// Sends it: the venue's answer and its ids for the journal, or what is known.
+    fn send(&self) -> impl Future<Output = Result<(Self::Placed, String), WriteFailure>> + Send;
+}
+
+/// Runs a journal call off the async threads (SQLite may wait for another process's lock).
+pub(crate) async fn journaled<T: Send + 'static>(
+    journal: &Arc<Journal>,
+    call: impl FnOnce(&Journal) -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let journal = Arc::clone(journal);
+    tokio::task::spawn_blocking(move || call(&journal))
+        .await
+        .map_err(|e| format!("the journal call did not finish: {e}"))?
+}
+
+/// What every refusal shares.
+struct Asked<'a> {
+    venue: Venue,
+    mode: Mode,
+    tool: &'static str,
+    session: String,
+    symbol: String,
+    request: &'a serde_json::Value,
+}
+
+impl Asked<'_> {
+    /// Journals the refusal (a journal that cannot take it is logged) and returns it.
+    async fn refuse(&self, state: &AppState, reason: String) -> ToolError {
+        let refusal = Refusal {
+            tool: self.tool,
+            venue: self.venue,
+            mode: self.mode,
+            session: self.session.clone(),
+            symbol: self.symbol.clone(),
+            request: state.redactor.json(self.request),
+            reason: state.redactor.text(&reason),
+        };
+        if let Err(error) = journaled(&state.journal, move |j| j.refuse(&refusal)).await {
+            tracing::error!(%error, "a refusal could not be journaled");
+        }
+        tracing::info!(tool = self.tool, %reason, "refused");
+        ToolError::refused(reason)
+    }
+}
+
+/// One line per field that is not at its default: `price: 150`, `trigger.price: 140`.
+fn fields(
+    value: &serde_json::Value,
+    prefix: &str,
+    defaults: &[(&str, &str)],
+    out: &mut Vec<String>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                let name = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                fields(item, &name, defaults, out);
+            }
+        }
+        serde_json::Value::Null | serde_json::Value::Bool(false) => {}
+        serde_json::Value::String(text) if defaults.contains(&(prefix, text.as_str())) => {}
+        serde_json::Value::String(text) => out.push(format!("{prefix}: {text}")),
+        other => {
+            let text = other.to_string();
+            if !defaults.contains(&(prefix, text.as_str())) {
+                out.push(format!("{prefix}: {text}"));
+            }
+        }
+    }
+}
+
+/// The line that says what an order can execute for.
+pub fn exposure_line(valued: &Valued) -> String {
+    match valued.value {
+        Some(value) => format!(
+            "It can execute for up to {} {} ({}).",
+            value.normalize(),
+            valued.currency,
+            valued.basis
+        ),
+        None => format!("It has NO BOUND the server can compute: {}.", valued.basis),
+    }
+}
+
+/// The question put to the person: the venue and mode, the order in words, every field
+/// not at its default, and the exposure.
+pub fn question<V: OrderVenue>(order: &V, mode: Mode, valued: &Valued) -> String {
+    let mut lines = Vec::new();
+    fields(order.canonical(), "", V::DEFAULTS, &mut lines);
+    let live = if mode == Mode::Live {
+        "LIVE, real money. "
+    } else {
+        ""
+    };
+    format!(
+        "{live}{} ({}): {}\n{}\n{}\nSend this order?",
+        V::VENUE.as_str(),
+        mode.as_str(),
+        order.headline(),
+        lines
+            .iter()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        exposure_line(valued)
+    )
+}
+
+/// Warnings every preview carries about the exposure and the caps.
+pub fn exposure_warnings(valued: &Valued, state: &AppState, venue: Venue) -> Vec<String> {
+    let caps = &state.config.venue(venue).caps;
+    let mut warnings = Vec::new();
+    match valued.value {
+        None => warnings.push(format!(
+            "no bound: the server cannot say what this order can execute for ({})",
+            valued.basis
+        )),
+        Some(value) => {
+            if let Some(cap) = caps.max_order_notional.filter(|c| !c.is_zero())
+                && let Some(share) = value
+                    .checked_div(cap)
+                    .and_then(|s| s.checked_mul(rust_decimal::Decimal::ONE_HUNDRED))
+            {
+                warnings.push(format!(
+                    "uses {}% of the per-order cap of {cap} {}",
+                    share.round_dp(1),
+                    caps.currency
+                ));
+            }
+        }
+    }
+    if state.config.venue(venue).mode == Mode::Live {
+        warnings.push("LIVE: this order trades real money".into());
+    }
+    if !state.config.orders_enabled {
+        warnings.push("ORDERS_ENABLED=false: the server will not send this order".into());
+    }
+    warnings
+}
+
+/// The preview's check of the caps as they stand for every process sharing the journal.
+///
+/// # Errors
+/// What the order would be refused for; a journal that cannot be read.
+pub async fn preview_caps(
+    state: &AppState,
+    venue: Venue,
+    symbol: &str,
+    valued: &Valued,
+) -> Result<CapUsage, ToolError> {
+    let config = state.config.venue(venue);
+    let mode = config.mode;
+    let used = journaled(&state.journal, move |j| j.used(venue, mode, Utc::now()))
+        .await
+        .map_err(|e| {
+            ToolError::refused(format!(
+                "refused: {e}; trading is stopped until the journal works"
+            ))
+        })?;
+    caps::check(&config.caps, symbol, Some(valued), used).map_err(|reason| {
+        ToolError::refused(format!(
+            "this order would be refused by the server's limits: {reason}"
+        ))
+    })?;
+    Ok(caps::usage(&config.caps, used))
+}
+
+/// A token for `canonical`, redeemable in this call's session only.
+pub fn issue_token(
+    state: &AppState,
+    ctx: &RequestContext<RoleServer>,
+    venue: Venue,
+    canonical: serde_json::Value,
+) -> String {
+    state.tokens.issue(venue, canonical, &session_of(ctx))
+}
+
+/// Places `order` under the rules (see the module docs).
+///
+/// # Errors
+/// A refusal (nothing sent), the venue's rejection, or an unknown outcome, each saying so.
+pub async fn place<V: OrderVenue>(
+    state: &AppState,
+    ctx: &RequestContext<RoleServer>,
+    order: &V,
+    token: &str,
+    answer: Answer<'_>,
+) -> Result<Placement<V::Placed>, ToolError> {
+    let config = state.config.venue(V::VENUE);
+    let asked = Asked {
+        venue: V::VENUE,
+        mode: config.mode,
+        tool: V::TOOL,
+        session: session_of(ctx),
+        symbol: order.symbol(),
+        request: order.canonical(),
+    };
+    let early = if state.config.orders_enabled {
+        state.kill_switch.check().err()
+    } else {
+        Some("refused: ORDERS_ENABLED=false, so this server sends no orders (previews and cancels still work). Nothing was sent".into())
+    };
+    if let Some(reason) = early {
+        state.tokens.void(token);
+        return Err(asked.refuse(state, reason).await);
+    }
+    if let Err(error) = journaled(&state.journal, |j| j.health()).await {
+        state.tokens.void(token);
+        return Err(asked
+            .refuse(state, format!("refused: {error}; nothing was sent"))
+            .await);
+    }
+    let valued = match order.value().await {
+        Ok(valued) => valued,
+        Err(error) => {
+            state.tokens.void(token);
+            return Err(error);
+        }
+    };
+    let message = question(order, config.mode, &valued);
+    let policy = Policy {
+        confirm: config.confirm,
+        timeout: state.config.confirm_timeout,
+    };
+    let pending = Pending {
+        token,
+        venue: V::VENUE,
+        order: order.canonical(),
+        session: &asked.session,
+        message: &message,
+    };
+    match confirm(ctx, &state.tokens, policy, pending, answer).await {
+        Confirmation::Confirmed => {}
+        Confirmation::Ask(question) => return Ok(Placement::Ask(question)),
+        Confirmation::Refused(reason) => return Err(asked.refuse(state, reason).await),
+    }
+    let intent = Intent {
+        venue: V::VENUE,
+        mode: config.mode,
+        tool: V::TOOL,
+        session: asked.session.clone(),
+        symbol: asked.symbol.clone(),
+        request: state.redactor.json(order.canonical()),
+        exposure: Some(valued),
+    };
+    let written = reserve_and_send(state, intent, true, || order.send()).await?;
+    Ok(Placement::Done(written))
+}
+
+/// A cancel under the rules (see the module docs): allow-list and journal, no kill switch.
+///
+/// # Errors
+/// A refusal, the venue's rejection or an unknown outcome, each saying so.
+pub async fn cancel<T, F, Fut>(
+    state: &AppState,
+    ctx: &RequestContext<RoleServer>,
+    venue: Venue,
+    tool: &'static str,
+    symbol: String,
+    request: serde_json::Value,
+    send: F,
+) -> Result<Written<T>, ToolError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(T, String), WriteFailure>>,
+{
+    let intent = Intent {
+        venue,
+        mode: state.config.venue(venue).mode,
+        tool,
+        session: session_of(ctx),
+        symbol,
+        request: state.redactor.json(&request),
+        exposure: None,
+    };
+    reserve_and_send(state, intent, false, send).await
+}
+
+fn outcome_words(outcome: WriteOutcome) -> &'static str {
+    match outcome {
+        WriteOutcome::Accepted => "accepted",
+        WriteOutcome::Rejected => "refused by the venue; nothing changed",
+        WriteOutcome::Unknown => {
+            "OUTCOME UNKNOWN: it may have reached the venue. Look it up before sending anything again"
+        }
+        WriteOutcome::NotSent => "not sent",
+    }
+}
+
+/// The journal transaction (kill switch for orders, caps, intent), the send, the result.
+async fn reserve_and_send<T, F, Fut>(
+    state: &AppState,
+    intent: Intent,
+    gated: bool,
+    send: F,
+) -> Result<Written<T>, ToolError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<(T, String), WriteFailure>>,
+{
+    let caps = state.config.venue(intent.venue).caps.clone();
+    let kill_switch = state.kill_switch.clone();
+    let reserved = intent.clone();
+    let id = journaled(&state.journal, move |j| {
+        j.reserve(
+            &reserved,
+            &caps,
+            || if gated { kill_switch.check() } else { Ok(()) },
+            Utc::now(),
+        )
+    })
+    .await
+    .map_err(|reason| {
+        ToolError::refused(if reason.starts_with("refused") {
+            reason
+        } else {
+            format!("refused: {reason}. Nothing was sent")
+        })
+    })?;
+    tracing::info!(id = %id, venue = intent.venue.as_str(), tool = intent.tool, "write sent");
+    let result = send().await;
+    let (outcome, detail) = match &result {
+        Ok((_, detail)) => (WriteOutcome::Accepted, detail.clone()),
+        Err(failure) => (failure.outcome, state.redactor.text(&failure.message)),
+    };
+    let (finished_id, finished) = (id.clone(), intent.clone());
+    if let Err(error) = journaled(&state.journal, move |j| {
+        j.finish(&finished_id, &finished, outcome, &detail)
+    })
+    .await
+    {
+        // The intent stays and counts against the caps until a person looks.
+        tracing::error!(%error, id = %id, "journal result not written");
+    }
+    tracing::info!(id = %id, outcome = ?outcome, "write finished");
+    match result {
+        Ok((value, _)) => Ok(Written {
+            value,
+            correlation_id: id,
+        }),
+        Err(failure) => Err(ToolError::from_outcome(
+            failure.outcome,
+            format!(
+                "{}: {} (journal id {id})",
+                outcome_words(failure.outcome),
+                state.redactor.text(&failure.message)
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_question_lists_every_field_not_at_its_default() {
+        let order = serde_json::json!({
+            "symbol": "SOL_USDC", "side": "Bid", "timeInForce": "GTC", "reduceOnly": true,
+            "postOnly": false, "triggerPrice": "140", "takeProfit": { "price": "200" },
+            "clientId": 7, "quoteQuantity": null
+        });
+        let mut lines = Vec::new();
+        fields(&order, "", &[("timeInForce", "GTC")], &mut lines);
+        assert_eq!(
+            lines,
+            [
+                "clientId: 7",
+                "reduceOnly: true",
+                "side: Bid",
+                "symbol: SOL_USDC",
+                "takeProfit.price: 200",
+                "triggerPrice: 140"
+            ]
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! The journal: an append-only SQLite table (WAL mode) shared by every server process that
+//! points at the same file. An order's intent is recorded before it is sent, its result
+//! after, and every refusal with its reason.
+//!
+//! The caps are checked against this table, not against memory: the kill-switch check, the
+//! cap check and the intent's insert run in one `BEGIN IMMEDIATE` transaction, so two
+//! processes sharing a journal cannot both spend the last of a daily cap.
+//!
+//! It fails closed: when the file cannot be opened, read or written, [`Journal::reserve`]
+//! refuses and nothing is sent. The folder is private (0700) and the file 0600; a folder
+//! that others can write to is refused.
+
+mod legacy;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+
+use chrono::{DateTime, Duration as ChronoDuration, Utc};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Caps, Mode, Venue};
+use crate::safety::caps::{self, Valued};
+
+/// Which part of a write a row records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// About to send.
+    Intent,
+    /// What happened.
+    Result,
+    /// Refused by the server: nothing was sent.
+    Refusal,
+}
+
+impl Phase {
+    fn as_str(self) -> &'static str {
+        match self {
+            Phase::Intent => "intent",
+            Phase::Result => "result",
+            Phase::Refusal => "refusal",
+        }
+    }
+}
+
+/// What a write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOutcome {
+    /// The venue accepted it.
+    Accepted,
+    /// The venue refused it: nothing changed.
+    Rejected,
+    /// It may have reached the venue: check before retrying.
+    Unknown,
+    /// It was never sent (refused by the server or the SDK first).
+    NotSent,
+}
+
+impl WriteOutcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            WriteOutcome::Accepted => "accepted",
+            WriteOutcome::Rejected => "rejected",
+            WriteOutcome::Unknown => "unknown",
+            WriteOutcome::NotSent => "not_sent",
+        }
+    }
+}
+
+/// One journal row, as `trading-mcp journal` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Position in the journal.
+    pub seq: i64,
+    /// When.
+    pub ts: DateTime<Utc>,
+    /// Correlation id shared by an intent and its result.
+    pub id: String,
+    /// Intent, result or refusal.
+    pub phase: Phase,
+    /// Venue.
+    pub venue: Venue,
+    /// Simulated, paper or live.
+    pub mode: Mode,
+    /// The tool.
+    pub tool: String,
+    /// The MCP session that asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
+    /// The symbol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+    /// What was asked (an order, a cancel), secrets redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<serde_json::Value>,
+    /// The most the order can execute for, in the cap currency (a string: money is never a
+    /// float).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exposure: Option<String>,
+    /// The cap currency.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Results: what happened; refusals: `not_sent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<WriteOutcome>,
+    /// Results: venue ids or the error; refusals: the reason; intents: how the exposure
+    /// was computed. Secrets redacted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// A write about to be sent.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    /// The venue.
+    pub venue: Venue,
+    /// Its mode.
+    pub mode: Mode,
+    /// The tool.
+    pub tool: &'static str,
+    /// The MCP session.
+    pub session: String,
+    /// The symbol (allow-list); empty when unknown.
+    pub symbol: String,
+    /// What is asked, secrets redacted.
+    pub request: serde_json::Value,
+    /// Orders: what the order can execute for (checked against the caps). Cancels: `None`.
+    pub exposure: Option<Valued>,
+}
+
+/// A refusal, before or inside the reservation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The tool.
+    pub tool: &'static str,
+    /// The venue.
+    pub venue: Venue,
+    /// Its mode.
+    pub mode: Mode,
+    /// The MCP session.
+    pub session: String,
+    /// The symbol, when known.
+    pub symbol: String,
+    /// What was asked, secrets redacted.
+    pub request: serde_json::Value,
+    /// Why.
+    pub reason: String,
+}
+
+/// Which rows `trading-mcp journal` prints.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Rows at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// One venue.
+    pub venue: Option<Venue>,
+    /// Rows with this outcome (results and refusals).
+    pub outcome: Option<WriteOutcome>,
+}
+
+/// The journal.
+#[derive(Debug)]
+pub struct Journal {
+    path: Option<PathBuf>,
+    connection: Mutex<Option<Connection>>,
+}
+
+/// A new correlation id: time and randomness, sortable by time.
+pub fn correlation_id() -> String {
+    let mut random = [0u8; 6];
+    let _ = getrandom::fill(&mut random);
+    let tail: String = random.iter().map(|b| format!("{b:02x}")).collect();
+    format!("w{}-{tail}", Utc::now().format("%Y%m%d%H%M%S%3f"))
+}
+
+/// Why there is no journal file to use.
+const NO_PATH: &str = "no journal file is configured (neither HOME nor XDG_STATE_HOME is set); set TRADING_MCP_JOURNAL and TRADING_MCP_KILL_SWITCH to files in a private folder";
+
+impl Journal {
+    /// The journal at `path` (`None`: no state folder could be found). Opening is tried
+    /// now and again on every use until it works, so the server starts even when the file
+    /// cannot be used; trading then refuses with the reason.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        let journal = Self {
+            path,
+            connection: Mutex::new(None),
+        };
+        if let Err(error) = journal.with(|_| Ok(())) {
+            tracing::error!(%error, "the journal cannot be used: trading tools will refuse");
+        }
+        journal
+    }
+
+    /// The file, when one is configured.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The file, for messages.
+    pub fn describe(&self) -> String {
+        self.path
+            .as_ref()
+            .map_or_else(|| "(none)".into(), |p| p.display().to_string())
+    }
+
+    /// Whether the journal can be used now, or why not.
+    ///
+    /// # Errors
+    /// Why it cannot.
+    pub fn health(&self) -> Result<(), String> {
+        self.with(|_| Ok(()))
+    }
+
+    /// Runs `f` on the connection, opening it if needed; a failed statement drops the
+    /// connection so the next call opens it again.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, store::Failure>,
+    ) -> Result<T, String> {
+        let Some(path) = &self.path else {
+            return Err(NO_PATH.into());
+        };
+        let mut slot = self
+            .connection
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            let connection = store::open(path)
+                .map_err(|e| format!("the journal {} cannot be opened: {e}", path.display()))?;
+            *slot = Some(connection);
+        }
+        let Some(connection) = slot.as_mut() else {
+            return Err("the journal is not open".into());
+        };
+        match f(connection) {
+            Ok(value) => Ok(value),
+            Err(store::Failure::Refused(reason)) => Err(reason),
+            Err(store::Failure::Database(error)) => {
+                *slot = None;
+                Err(format!(
+                    "the journal {} cannot be used: {error}",
+                    path.display()
+                ))
+            }
+        }
+    }
+
+    /// Checks `gate` (the kill switch) and the caps and records the intent, as one
+    /// transaction across processes. Returns the correlation id.
+    ///
+    /// # Errors
+    /// The reason the write must not be sent (a cap, the kill switch, the journal itself).
+    /// Refusals by a gate or a cap are journaled.
+    pub fn reserve(
+        &self,
+        intent: &Intent,
+        caps: &Caps,
+        gate: impl FnOnce() -> Result<(), String>,
+        now: DateTime<Utc>,
+    ) -> Result<String, String> {
+        let id = correlation_id();
+        self.with(|connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut refusal = gate().err();
+            if refusal.is_none()
+                && let Some(valued) = &intent.exposure
+            {
+                let used = store::used(&tx, intent.venue, intent.mode, now)?;
+                refusal = caps::check(caps, &intent.symbol, Some(valued), used).err();
+            } else if refusal.is_none() {
+                refusal = caps::check(caps, &intent.symbol, None, Decimal::ZERO).err();
+            }
+            if let Some(reason) = refusal {
+                store::insert(
+                    &tx,
+                    &store::Row::refusal(&id, now, &refusal_of(intent, &reason)),
+                )?;
+                tx.commit()?;
+                return Err(store::Failure::Refused(reason));
+            }
+            store::insert(&tx, &store::Row::intent(&id, now, intent))?;
+            tx.commit()?;
+            Ok(id.clone())
+        })
+    }
+
+    /// Records what happened to a reserved write.
+    ///
+    /// # Errors
+    /// When the row cannot be written (the intent stays, and counts against the caps).
+    pub fn finish(
+        &self,
+        id: &str,
+        intent: &Intent,
+        outcome: WriteOutcome,
+        detail: &str,
+    ) -> Result<(), String> {
+        let row = store::Row::result(id, Utc::now(), intent, outcome, detail);
+        self.with(|connection| store::insert(connection, &row).map_err(Into::into))
+    }
+
+    /// Records a refusal made before any reservation (token, confirmation, switches).
+    ///
+    /// # Errors
+    /// When the row cannot be written.
+    pub fn refuse(&self, refusal: &Refusal) -> Result<(), String> {
+        let row = store::Row::refusal(&correlation_id(), Utc::now(), refusal);
+        self.with(|connection| store::insert(connection, &row).map_err(Into::into))
+    }
+
+    /// What the orders of `venue` in `mode` that were (or may have been) sent in the 24
+    /// hours before `now` can execute for, in the cap currency.
+    ///
+    /// # Errors
+    /// When the journal cannot be read.
+    pub fn used(&self, venue: Venue, mode: Mode, now: DateTime<Utc>) -> Result<Decimal, String> {
+        self.with(|connection| store::used(connection, venue, mode, now))
+    }
+
+    /// The rows that match `filter`, oldest first.
+    ///
+    /// # Errors
+    /// When the journal cannot be read.
+    pub fn entries(&self, filter: &Filter) -> Result<Vec<Entry>, String> {
+        self.with(|connection| store::entries(connection, filter))
+    }
+
+    /// The result of the write `id`, if one was recorded.
+    ///
+    /// # Errors
+    /// When the journal cannot be read.
+    pub fn outcome_of(&self, id: &str) -> Result<Option<WriteOutcome>, String> {
+        self.with(|connection| {
+            let text: Option<String> = connection
+                .query_row(
+                    "SELECT outcome FROM entries WHERE id = ?1 AND phase = 'result'",
+                    params![id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            Ok(text.and_then(|t| store::outcome(&t)))
+        })
+    }
+}
+
+fn refusal_of(intent: &Intent, reason: &str) -> Refusal {
+    Refusal {
+        tool: intent.tool,
+        venue: intent.venue,
+        mode: intent.mode,
+        session: intent.session.clone(),
+        symbol: intent.symbol.clone(),
+        request: intent.request.clone(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// The start of the rolling daily window.
+fn window_start(now: DateTime<Utc>) -> i64 {
+    (now - ChronoDuration::hours(24)).timestamp_millis()
+}
+
+#[cfg(test)]
+mod tests;

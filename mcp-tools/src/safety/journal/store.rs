@@ -1,0 +1,391 @@
+//! The SQLite side of the journal: opening the file safely, the schema, rows in and out.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{DateTime, TimeZone, Utc};
+use rusqlite::{Connection, params};
+use rust_decimal::Decimal;
+
+use super::{Entry, Filter, Intent, Phase, Refusal, WriteOutcome, legacy, window_start};
+use crate::config::{Mode, Venue};
+
+/// Why a journal operation did not complete.
+#[derive(Debug)]
+pub(super) enum Failure {
+    /// The database failed; the connection is reopened on the next call.
+    Database(String),
+    /// The write is refused; the reason was journaled.
+    Refused(String),
+}
+
+impl From<rusqlite::Error> for Failure {
+    fn from(error: rusqlite::Error) -> Self {
+        Failure::Database(error.to_string())
+    }
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS entries (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    id       TEXT NOT NULL,
+    phase    TEXT NOT NULL CHECK (phase IN ('intent', 'result', 'refusal')),
+    ts_ms    INTEGER NOT NULL,
+    venue    TEXT NOT NULL,
+    mode     TEXT NOT NULL,
+    tool     TEXT NOT NULL,
+    session  TEXT,
+    symbol   TEXT,
+    request  TEXT,
+    exposure TEXT,
+    currency TEXT,
+    outcome  TEXT,
+    detail   TEXT,
+    UNIQUE (id, phase)
+);
+CREATE INDEX IF NOT EXISTS entries_window ON entries (venue, mode, phase, ts_ms);
+CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
+    BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+";
+
+/// Creates the folder private (0700) and refuses one that others can write to.
+fn private_folder(dir: &Path) -> Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+        }
+        let mode = std::fs::metadata(dir)
+            .map_err(|e| format!("cannot read the folder {}: {e}", dir.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o022 != 0 {
+            return Err(format!(
+                "the folder {} can be written by other users (mode {:o}); use a private folder (chmod 700)",
+                dir.display(),
+                mode & 0o777
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+    Ok(())
+}
+
+/// Creates the file 0600 before SQLite opens it (SQLite gives its WAL files the same mode).
+fn private_file(path: &Path) -> Result<(), String> {
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| format!("cannot create {}: {e}", path.display()))
+}
+
+/// Opens the journal (creating it), sets WAL mode and imports a JSONL journal left by an
+/// earlier version.
+pub(super) fn open(path: &Path) -> Result<Connection, String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        private_folder(dir)?;
+    }
+    if legacy::is_jsonl(path) {
+        return Err(format!(
+            "{} is a JSON-lines journal of an earlier version; point TRADING_MCP_JOURNAL at a new file (for example journal.db next to it) and it is imported there",
+            path.display()
+        ));
+    }
+    private_file(path)?;
+    let mut connection = Connection::open(path).map_err(|e| e.to_string())?;
+    connection
+        .busy_timeout(std::time::Duration::from_secs(10))
+        .map_err(|e| e.to_string())?;
+    connection
+        .pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| e.to_string())?;
+    connection
+        .pragma_update(None, "synchronous", "FULL")
+        .map_err(|e| e.to_string())?;
+    connection
+        .execute_batch(SCHEMA)
+        .map_err(|e| e.to_string())?;
+    legacy::import_beside(&mut connection, path)?;
+    Ok(connection)
+}
+
+/// One row to insert.
+#[derive(Debug, Clone)]
+pub(super) struct Row {
+    pub id: String,
+    pub phase: Phase,
+    pub ts: DateTime<Utc>,
+    pub venue: Venue,
+    pub mode: Mode,
+    pub tool: String,
+    pub session: Option<String>,
+    pub symbol: Option<String>,
+    pub request: Option<String>,
+    pub exposure: Option<String>,
+    pub currency: Option<String>,
+    pub outcome: Option<WriteOutcome>,
+    pub detail: Option<String>,
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+impl Row {
+    pub(super) fn intent(id: &str, ts: DateTime<Utc>, intent: &Intent) -> Self {
+        let exposure = intent.exposure.as_ref();
+        Self {
+            id: id.to_owned(),
+            phase: Phase::Intent,
+            ts,
+            venue: intent.venue,
+            mode: intent.mode,
+            tool: intent.tool.to_owned(),
+            session: non_empty(&intent.session),
+            symbol: non_empty(&intent.symbol),
+            request: Some(intent.request.to_string()),
+            exposure: exposure
+                .and_then(|v| v.value)
+                .map(|v| v.normalize().to_string()),
+            currency: exposure.map(|v| v.currency.clone()),
+            outcome: None,
+            detail: exposure.map(|v| v.basis.clone()),
+        }
+    }
+
+    pub(super) fn result(
+        id: &str,
+        ts: DateTime<Utc>,
+        intent: &Intent,
+        outcome: WriteOutcome,
+        detail: &str,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            phase: Phase::Result,
+            ts,
+            venue: intent.venue,
+            mode: intent.mode,
+            tool: intent.tool.to_owned(),
+            session: non_empty(&intent.session),
+            symbol: non_empty(&intent.symbol),
+            request: None,
+            exposure: None,
+            currency: None,
+            outcome: Some(outcome),
+            detail: non_empty(detail),
+        }
+    }
+
+    pub(super) fn refusal(id: &str, ts: DateTime<Utc>, refusal: &Refusal) -> Self {
+        Self {
+            id: id.to_owned(),
+            phase: Phase::Refusal,
+            ts,
+            venue: refusal.venue,
+            mode: refusal.mode,
+            tool: refusal.tool.to_owned(),
+            session: non_empty(&refusal.session),
+            symbol: non_empty(&refusal.symbol),
+            request: Some(refusal.request.to_string()),
+            exposure: None,
+            currency: None,
+            outcome: Some(WriteOutcome::NotSent),
+            detail: Some(refusal.reason.clone()),
+        }
+    }
+}
+
+/// Inserts `row`; a row that is already there (same id and phase) is kept as it was.
+pub(super) fn insert(connection: &Connection, row: &Row) -> Result<(), rusqlite::Error> {
+    connection.execute(
+        "INSERT OR IGNORE INTO entries
+            (id, phase, ts_ms, venue, mode, tool, session, symbol, request, exposure, currency, outcome, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            row.id,
+            row.phase.as_str(),
+            row.ts.timestamp_millis(),
+            row.venue.as_str(),
+            row.mode.as_str(),
+            row.tool,
+            row.session,
+            row.symbol,
+            row.request,
+            row.exposure,
+            row.currency,
+            row.outcome.map(WriteOutcome::as_str),
+            row.detail,
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn outcome(text: &str) -> Option<WriteOutcome> {
+    match text {
+        "accepted" => Some(WriteOutcome::Accepted),
+        "rejected" => Some(WriteOutcome::Rejected),
+        "unknown" => Some(WriteOutcome::Unknown),
+        "not_sent" => Some(WriteOutcome::NotSent),
+        _ => None,
+    }
+}
+
+/// The sum of the exposures of the orders in the daily window that were accepted, may have
+/// been, or have no result yet (a process that stopped in between). An unreadable value
+/// fails the check rather than counting as zero.
+pub(super) fn used(
+    connection: &Connection,
+    venue: Venue,
+    mode: Mode,
+    now: DateTime<Utc>,
+) -> Result<Decimal, Failure> {
+    let mut statement = connection.prepare_cached(
+        "SELECT i.exposure FROM entries i
+         LEFT JOIN entries r ON r.id = i.id AND r.phase = 'result'
+         WHERE i.phase = 'intent' AND i.venue = ?1 AND i.mode = ?2 AND i.ts_ms >= ?3
+           AND i.exposure IS NOT NULL
+           AND (r.outcome IS NULL OR r.outcome NOT IN ('rejected', 'not_sent'))",
+    )?;
+    let values = statement.query_map(
+        params![venue.as_str(), mode.as_str(), window_start(now)],
+        |row| row.get::<_, String>(0),
+    )?;
+    let mut total = Decimal::ZERO;
+    for value in values {
+        let text = value?;
+        let amount = Decimal::from_str(&text).map_err(|_| {
+            Failure::Database(format!(
+                "an exposure in the journal is unreadable: {text:?}"
+            ))
+        })?;
+        total = total
+            .checked_add(amount)
+            .ok_or_else(|| Failure::Database("the daily total overflows".into()))?;
+    }
+    Ok(total)
+}
+
+fn parse_venue(text: &str) -> Option<Venue> {
+    match text {
+        "backpack" => Some(Venue::Backpack),
+        "ibkr" => Some(Venue::Ibkr),
+        _ => None,
+    }
+}
+
+fn parse_mode(text: &str) -> Option<Mode> {
+    match text {
+        "simulated" => Some(Mode::Simulated),
+        "paper" => Some(Mode::Paper),
+        "live" => Some(Mode::Live),
+        _ => None,
+    }
+}
+
+fn parse_phase(text: &str) -> Option<Phase> {
+    match text {
+        "intent" => Some(Phase::Intent),
+        "result" => Some(Phase::Result),
+        "refusal" => Some(Phase::Refusal),
+        _ => None,
+    }
+}
+
+fn unreadable(what: &str, seq: i64) -> Failure {
+    Failure::Database(format!("row {seq} of the journal has an unreadable {what}"))
+}
+
+pub(super) fn entries(connection: &Connection, filter: &Filter) -> Result<Vec<Entry>, Failure> {
+    let mut statement = connection.prepare(
+        "SELECT seq, id, phase, ts_ms, venue, mode, tool, session, symbol, request, exposure, currency, outcome, detail
+         FROM entries
+         WHERE ts_ms >= ?1 AND (?2 IS NULL OR venue = ?2) AND (?3 IS NULL OR outcome = ?3)
+         ORDER BY seq",
+    )?;
+    let rows = statement.query_map(
+        params![
+            filter.since.map_or(i64::MIN, |s| s.timestamp_millis()),
+            filter.venue.map(Venue::as_str),
+            filter.outcome.map(WriteOutcome::as_str),
+        ],
+        |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, i64>(3)?,
+                row.get::<_, String>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, String>(6)?,
+                row.get::<_, Option<String>>(7)?,
+                row.get::<_, Option<String>>(8)?,
+                row.get::<_, Option<String>>(9)?,
+                row.get::<_, Option<String>>(10)?,
+                row.get::<_, Option<String>>(11)?,
+                row.get::<_, Option<String>>(12)?,
+                row.get::<_, Option<String>>(13)?,
+            ))
+        },
+    )?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (
+            seq,
+            id,
+            phase,
+            ts,
+            venue,
+            mode,
+            tool,
+            session,
+            symbol,
+            request,
+            exposure,
+            currency,
+            outcome_text,
+            detail,
+        ) = row?;
+        entries.push(Entry {
+            seq,
+            ts: Utc
+                .timestamp_millis_opt(ts)
+                .single()
+                .ok_or_else(|| unreadable("time", seq))?,
+            id,
+            phase: parse_phase(&phase).ok_or_else(|| unreadable("phase", seq))?,
+            venue: parse_venue(&venue).ok_or_else(|| unreadable("venue", seq))?,
+            mode: parse_mode(&mode).ok_or_else(|| unreadable("mode", seq))?,
+            tool,
+            session,
+            symbol,
+            request: request
+                .map(|r| serde_json::from_str(&r))
+                .transpose()
+                .map_err(|_| unreadable("request", seq))?,
+            exposure,
+            currency,
+            outcome: outcome_text
+                .map(|o| outcome(&o).ok_or_else(|| unreadable("outcome", seq)))
+                .transpose()?,
+            detail,
+        });
+    }
+    Ok(entries)
+}

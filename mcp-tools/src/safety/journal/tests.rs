@@ -1,0 +1,165 @@
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use rust_decimal::Decimal;
+
+use super::*;
+use crate::config::Caps;
+
+fn folder() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("journal-test-{}", correlation_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    dir
+}
+
+fn intent(value: i64) -> Intent {
+    Intent {
+        venue: Venue::Backpack,
+        mode: Mode::Simulated,
+        tool: "backpack_create_order",
+        session: "s1".into(),
+        symbol: "SOL_USDC".into(),
+        request: serde_json::json!({ "symbol": "SOL_USDC" }),
+        exposure: Some(Valued {
+            value: Some(Decimal::from(value)),
+            currency: "USDC".into(),
+            basis: "test".into(),
+        }),
+    }
+}
+
+fn daily(cap: i64) -> Caps {
+    Caps {
+        max_daily_notional: Some(Decimal::from(cap)),
+        ..Caps::unlimited("USDC")
+    }
+}
+
+#[test]
+fn two_journals_on_one_file_share_the_daily_cap() {
+    let dir = folder();
+    let path = dir.join("journal.db");
+    let (first, second) = (Journal::new(Some(path.clone())), Journal::new(Some(path)));
+    let now = Utc::now();
+    let caps = daily(100);
+    let id = first.reserve(&intent(60), &caps, || Ok(()), now).unwrap();
+    let refused = second
+        .reserve(&intent(60), &caps, || Ok(()), now)
+        .unwrap_err();
+    assert!(refused.contains("only 40 of the 24-hour cap"), "{refused}");
+    first
+        .finish(&id, &intent(60), WriteOutcome::Rejected, "no")
+        .unwrap();
+    second.reserve(&intent(60), &caps, || Ok(()), now).unwrap();
+    let refusals = second
+        .entries(&Filter {
+            outcome: Some(WriteOutcome::NotSent),
+            ..Filter::default()
+        })
+        .unwrap();
+    assert_eq!(
+        refusals.len(),
+        1,
+        "the refusal is journaled with its reason"
+    );
+    assert_eq!(refusals[0].phase, Phase::Refusal);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn the_gate_is_checked_inside_the_transaction_and_refusals_are_kept() {
+    let dir = folder();
+    let journal = Journal::new(Some(dir.join("journal.db")));
+    let refused = journal
+        .reserve(
+            &intent(1),
+            &Caps::unlimited("USDC"),
+            || Err("kill switch".into()),
+            Utc::now(),
+        )
+        .unwrap_err();
+    assert_eq!(refused, "kill switch");
+    let rows = journal.entries(&Filter::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].detail.as_deref(), Some("kill switch"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn the_journal_is_append_only_and_private() {
+    let dir = folder();
+    let path = dir.join("journal.db");
+    let journal = Journal::new(Some(path.clone()));
+    journal
+        .reserve(&intent(1), &Caps::unlimited("USDC"), || Ok(()), Utc::now())
+        .unwrap();
+    let connection = Connection::open(&path).unwrap();
+    assert!(
+        connection
+            .execute("DELETE FROM entries", [])
+            .unwrap_err()
+            .to_string()
+            .contains("append-only")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let shared = dir.join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let open = Journal::new(Some(shared.join("journal.db")));
+        let error = open
+            .reserve(&intent(1), &Caps::unlimited("USDC"), || Ok(()), Utc::now())
+            .unwrap_err();
+        assert!(error.contains("other users"), "{error}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn no_path_refuses_every_write() {
+    let journal = Journal::new(None);
+    let error = journal
+        .reserve(&intent(1), &Caps::unlimited("USDC"), || Ok(()), Utc::now())
+        .unwrap_err();
+    assert!(error.contains("TRADING_MCP_JOURNAL"), "{error}");
+}
+
+const OLD: &str = r#"{"ts":"2026-12-02T10:00:00Z","id":"a","venue":"backpack","mode":"simulated","tool":"backpack_create_order","phase":"intent","notional":"100"}
+{"ts":"2026-12-02T10:00:01Z","id":"a","venue":"backpack","mode":"simulated","tool":"backpack_create_order","phase":"result","outcome":"accepted","detail":"order 1"}
+"#;
+
+#[test]
+fn an_old_jsonl_journal_is_imported_once_and_a_torn_last_line_dropped() {
+    let dir = folder();
+    let old = dir.join("journal.jsonl");
+    std::fs::write(&old, format!("{OLD}{{\"ts\":\"2026-12")).unwrap();
+    let journal = Journal::new(Some(dir.join("journal.db")));
+    let now = DateTime::parse_from_rfc3339("2026-12-02T12:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    assert_eq!(
+        journal.used(Venue::Backpack, Mode::Simulated, now).unwrap(),
+        Decimal::from(100)
+    );
+    assert!(!old.exists() && dir.join("journal.jsonl.migrated").exists());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn an_unreadable_old_line_stops_trading_until_a_person_looks() {
+    let dir = folder();
+    std::fs::write(dir.join("journal.jsonl"), format!("not json\n{OLD}")).unwrap();
+    let journal = Journal::new(Some(dir.join("journal.db")));
+    let error = journal.health().unwrap_err();
+    assert!(error.contains("line 1"), "{error}");
+    std::fs::remove_dir_all(dir).ok();
+}
