@@ -324,7 +324,9 @@ pub async fn place<V: OrderVenue>(
     Ok(Placement::Done(written))
 }
 
-/// A cancel under the rules (see the module docs): allow-list and journal, no kill switch.
+/// A cancel under the rules (see the module docs): the allow-list and the journal, not the
+/// kill switch. A cancel only reduces risk, so a journal that cannot be written does not
+/// stop it (the failure is logged and the answer says so).
 ///
 /// # Errors
 /// A refusal, the venue's rejection or an unknown outcome, each saying so.
@@ -341,15 +343,46 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(T, String), WriteFailure>>,
 {
-    let intent = Intent {
+    let config = state.config.venue(venue);
+    let asked = Asked {
         venue,
-        mode: state.config.venue(venue).mode,
+        mode: config.mode,
         tool,
         session: session_of(ctx),
+        symbol: symbol.clone(),
+        request: &request,
+    };
+    if let Err(reason) = caps::check(&config.caps, &symbol, None, rust_decimal::Decimal::ZERO) {
+        return Err(asked
+            .refuse(state, format!("refused: {reason}; nothing was cancelled"))
+            .await);
+    }
+    let intent = Intent {
+        venue,
+        mode: config.mode,
+        tool,
+        session: asked.session.clone(),
         symbol,
         request: state.redactor.json(&request),
         exposure: None,
     };
+    if let Err(error) = journaled(&state.journal, |j| j.health()).await {
+        tracing::error!(%error, tool, "the journal cannot be used; cancelling without it");
+        let value = send().await.map_err(|failure| {
+            ToolError::from_outcome(
+                failure.outcome,
+                format!(
+                    "{}: {} (not journaled: {error})",
+                    outcome_words(failure.outcome),
+                    state.redactor.text(&failure.message)
+                ),
+            )
+        })?;
+        return Ok(Written {
+            value: value.0,
+            correlation_id: format!("not journaled: {error}"),
+        });
+    }
     reserve_and_send(state, intent, false, send).await
 }
 
