@@ -166,8 +166,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                         let _ = tokio::signal::ctrl_c().await;
                         stop.cancel();
                     });
+                    let settings = mcp_tools::http::HttpSettings::from_lookup(|name| {
+                        std::env::var(name).ok()
+                    })?;
                     state.warm_up();
-                    mcp_tools::http::serve(server, bind, token, shutdown).await
+                    mcp_tools::http::serve(server, bind, token, settings, shutdown).await
                 }
                 None => {
                     let running = server

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use mcp_tools::http::HttpSettings;
 use mcp_tools::safety::redact::Redactor;
 use mcp_tools::{AppState, TradingServer};
 use serde_json::{Value, json};
@@ -13,17 +14,19 @@ use super::{TempDir, config};
 const TOKEN: &str = "test-token-0123456789abcdef";
 
 async fn serve() -> (String, CancellationToken, TempDir) {
+    serve_with(HttpSettings::default()).await
+}
+
+async fn serve_with(settings: HttpSettings) -> (String, CancellationToken, TempDir) {
     let dir = TempDir::new();
     let state = AppState::new(config(&dir, |_| {}), Redactor::default());
     let server = TradingServer::new(Arc::clone(&state));
     let shutdown = CancellationToken::new();
-    let app = mcp_tools::http::router(server, TOKEN.into(), &shutdown);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/mcp", listener.local_addr().unwrap());
     let stop = shutdown.clone();
     tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { stop.cancelled().await })
+        mcp_tools::http::serve_listener(server, listener, TOKEN.into(), settings, stop)
             .await
             .unwrap();
     });
@@ -122,6 +125,7 @@ async fn a_short_token_is_refused_at_start() {
         server,
         "127.0.0.1:0".parse().unwrap(),
         "short".into(),
+        HttpSettings::default(),
         CancellationToken::new(),
     )
     .await
@@ -227,5 +231,131 @@ async fn a_token_is_redeemable_only_in_the_session_that_previewed_it() {
         voided["isError"], true,
         "a refused token is spent: {voided}"
     );
+    shutdown.cancel();
+}
+
+fn post_init(http: &reqwest::Client, url: &str) -> reqwest::RequestBuilder {
+    http.post(url)
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .body(initialize().to_string())
+}
+
+#[tokio::test]
+async fn same_origin_and_configured_origins_work_others_do_not() {
+    let (url, shutdown, _dir) = serve_with(HttpSettings {
+        allowed_origins: vec!["http://localhost:6274".into()],
+        ..HttpSettings::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let own = url.trim_end_matches("/mcp").to_owned();
+    for origin in [own.as_str(), "http://localhost:6274"] {
+        let response = post_init(&http, &url)
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{origin}");
+    }
+    let evil = post_init(&http, &url)
+        .header("origin", "http://localhost:9999")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(evil.status(), 403);
+    // A browser's preflight carries no token: it is answered for allowed origins only.
+    let preflight = |origin: &'static str| {
+        http.request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "authorization,content-type,mcp-session-id",
+            )
+            .send()
+    };
+    let allowed = preflight("http://localhost:6274").await.unwrap();
+    assert!(allowed.status().is_success(), "{}", allowed.status());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "http://localhost:6274"
+    );
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+    let rebinding = post_init(&http, &url)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        rebinding.status().is_client_error(),
+        "{}",
+        rebinding.status()
+    );
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn sessions_and_connections_are_bounded() {
+    let (url, shutdown, _dir) = serve_with(HttpSettings {
+        max_sessions: 2,
+        max_connections: 3,
+        ..HttpSettings::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    for _ in 0..2 {
+        assert_eq!(post_init(&http, &url).send().await.unwrap().status(), 200);
+    }
+    let third = post_init(&http, &url).send().await.unwrap();
+    assert!(third.status().is_server_error(), "{}", third.status());
+    let body = third.text().await.unwrap();
+    assert!(body.contains("TRADING_MCP_HTTP_MAX_SESSIONS"), "{body}");
+    drop(http);
+    // Hold every connection slot with silent sockets: the next connection is closed.
+    let address = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_owned();
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(tokio::net::TcpStream::connect(&address).await.unwrap());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let fresh = reqwest::Client::new();
+    assert!(post_init(&fresh, &url).send().await.is_err());
+    shutdown.cancel();
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (url, shutdown, _dir) = serve_with(HttpSettings {
+        header_timeout: std::time::Duration::from_millis(300),
+        ..HttpSettings::default()
+    })
+    .await;
+    let address = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/mcp")
+        .to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    slow.write_all(b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        slow.read_to_end(&mut buf),
+    )
+    .await;
+    assert!(read.is_ok(), "the server closed the connection");
     shutdown.cancel();
 }
