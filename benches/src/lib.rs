@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+pub mod chaos;
+
 /// RFC 8032 test key (seed), base64: a key no one trades with.
 pub const TEST_SECRET: &str = "nWGxne/9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=";
 
