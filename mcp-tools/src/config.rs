@@ -265,6 +265,25 @@ fn state_dir(lookup: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
         .map(|home| PathBuf::from(home).join(".local/state/trading-mcp"))
 }
 
+/// A whole number in `min..=max`, when set.
+fn number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    min: u64,
+    max: u64,
+) -> Result<Option<u64>, String> {
+    lookup(name)
+        .filter(|v| !v.trim().is_empty())
+        .map(|text| {
+            text.trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|n| (min..=max).contains(n))
+                .ok_or_else(|| format!("{name}={text:?} is not a whole number from {min} to {max}"))
+        })
+        .transpose()
+}
+
 /// A yes/no setting.
 fn switch(name: &str, value: Option<String>) -> Result<Option<bool>, String> {
     let Some(text) = value.filter(|v| !v.trim().is_empty()) else {
@@ -440,53 +459,16 @@ impl ServerConfig {
                 p
             }
         });
-        let confirm_timeout =
-            match lookup("TRADING_MCP_CONFIRM_TIMEOUT_SECS").filter(|v| !v.trim().is_empty()) {
-                Some(text) => text
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|s| (1..=3_600).contains(s))
-                    .map(Duration::from_secs)
-                    .ok_or_else(|| {
-                        format!("TRADING_MCP_CONFIRM_TIMEOUT_SECS={text:?} is not 1-3600 seconds")
-                    })?,
-                None => Duration::from_secs(120),
-            };
+        let seconds = |name: &str| {
+            number(&lookup, name, 1, 3_600).map(|n| Duration::from_secs(n.unwrap_or(120)))
+        };
+        let confirm_timeout = seconds("TRADING_MCP_CONFIRM_TIMEOUT_SECS")?;
         let orders_enabled = switch("ORDERS_ENABLED", lookup("ORDERS_ENABLED"))?.unwrap_or(true);
-        let confirm_ttl =
-            match lookup("TRADING_MCP_CONFIRM_TTL_SECS").filter(|v| !v.trim().is_empty()) {
-                Some(text) => text
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|s| (1..=3_600).contains(s))
-                    .map(Duration::from_secs)
-                    .ok_or_else(|| {
-                        format!("TRADING_MCP_CONFIRM_TTL_SECS={text:?} is not 1-3600 seconds")
-                    })?,
-                None => Duration::from_secs(120),
-            };
-        let max_items = match lookup("TRADING_MCP_MAX_ITEMS").filter(|v| !v.trim().is_empty()) {
-            Some(text) => text
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=1_000).contains(n))
-                .ok_or_else(|| format!("TRADING_MCP_MAX_ITEMS={text:?} is not 1-1000"))?,
-            None => 50,
-        };
-        let simulator_speed = match lookup("TRADING_MCP_SIMULATOR_SPEED")
-            .filter(|v| !v.trim().is_empty())
-        {
-            Some(text) => text
-                .trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|n| (1..=100_000).contains(n))
-                .ok_or_else(|| format!("TRADING_MCP_SIMULATOR_SPEED={text:?} is not 1-100000"))?,
-            None => 1,
-        };
+        let confirm_ttl = seconds("TRADING_MCP_CONFIRM_TTL_SECS")?;
+        let max_items = number(&lookup, "TRADING_MCP_MAX_ITEMS", 1, 1_000)?
+            .map_or(50, |n| usize::try_from(n).unwrap_or(50));
+        let simulator_speed =
+            number(&lookup, "TRADING_MCP_SIMULATOR_SPEED", 1, 100_000)?.unwrap_or(1);
         let simulator_seed =
             match lookup("TRADING_MCP_SIMULATOR_SEED").filter(|v| !v.trim().is_empty()) {
                 Some(text) => text.trim().parse::<u64>().map_err(|_| {

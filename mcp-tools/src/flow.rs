@@ -52,6 +52,19 @@ pub enum Placement<T> {
     Ask(Box<InputRequiredResult>),
 }
 
+/// The tool's answer to a placement: `done` wraps an accepted order; a question goes back to
+/// the client; an error is the model's to read.
+pub fn respond<T, P: serde::Serialize>(
+    placement: Result<Placement<T>, ToolError>,
+    done: impl FnOnce(Written<T>) -> P,
+) -> rmcp::model::CallToolResponse {
+    match placement {
+        Ok(Placement::Done(written)) => crate::tools::structured(&done(written)),
+        Ok(Placement::Ask(question)) => rmcp::model::CallToolResponse::InputRequired(*question),
+        Err(error) => error.into(),
+    }
+}
+
 /// An order of one venue, ready to go through the flow.
 pub trait OrderVenue: Sync {
     /// The venue's answer to a placement.
@@ -215,30 +228,46 @@ pub fn exposure_warnings(valued: &Valued, state: &AppState, venue: Venue) -> Vec
     warnings
 }
 
-/// The preview's check of the caps as they stand for every process sharing the journal.
+/// The preview's check of the caps as they stand for every process sharing the journal. A
+/// refusal is journaled (what the assistant tried is part of an incident's story).
 ///
 /// # Errors
 /// What the order would be refused for; a journal that cannot be read.
 pub async fn preview_caps(
     state: &AppState,
+    ctx: &RequestContext<RoleServer>,
+    tool: &'static str,
     venue: Venue,
     symbol: &str,
     valued: &Valued,
+    request: &serde_json::Value,
 ) -> Result<CapUsage, ToolError> {
     let config = state.config.venue(venue);
     let mode = config.mode;
-    let used = journaled(&state.journal, move |j| j.used(venue, mode, Utc::now()))
-        .await
-        .map_err(|e| {
-            ToolError::refused(format!(
-                "refused: {e}; trading is stopped until the journal works"
-            ))
-        })?;
-    caps::check(&config.caps, symbol, Some(valued), used).map_err(|reason| {
-        ToolError::refused(format!(
-            "this order would be refused by the server's limits: {reason}"
-        ))
-    })?;
+    let asked = Asked {
+        venue,
+        mode,
+        tool,
+        session: session_of(ctx),
+        symbol: symbol.to_owned(),
+        request,
+    };
+    let used = match journaled(&state.journal, move |j| j.used(venue, mode, Utc::now())).await {
+        Ok(used) => used,
+        Err(error) => {
+            return Err(ToolError::refused(format!(
+                "refused: {error}; trading is stopped until the journal works"
+            )));
+        }
+    };
+    if let Err(reason) = caps::check(&config.caps, symbol, Some(valued), used) {
+        return Err(asked
+            .refuse(
+                state,
+                format!("this order would be refused by the server's limits: {reason}"),
+            )
+            .await);
+    }
     Ok(caps::usage(&config.caps, used))
 }
 

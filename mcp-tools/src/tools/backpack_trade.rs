@@ -23,7 +23,7 @@ use super::{Listed, Parameters, bounded, failure, structured};
 use crate::config::{Mode, Venue};
 use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of};
 use crate::error::ToolError;
-use crate::flow::{self, OrderVenue, Placement, WriteFailure, Written};
+use crate::flow::{self, OrderVenue, WriteFailure, Written};
 use crate::safety::caps::{CapUsage, Valued};
 use crate::safety::journal::WriteOutcome;
 use crate::server::TradingServer;
@@ -440,9 +440,12 @@ impl TradingServer {
         };
         let caps = match flow::preview_caps(
             &self.state,
+            &ctx,
+            "backpack_preview_order",
             Venue::Backpack,
             spec.symbol().as_str(),
             &exposure,
+            &canonical,
         )
         .await
         {
@@ -505,16 +508,11 @@ impl TradingServer {
             request_state: request_state.as_deref(),
             responses: responses.as_ref(),
         };
-        Ok(
-            match flow::place(&self.state, &ctx, &order, &p.confirmation_token, answer).await {
-                Ok(Placement::Done(done)) => structured(&BackpackPlaced {
-                    order: done.value,
-                    correlation_id: done.correlation_id,
-                }),
-                Ok(Placement::Ask(question)) => CallToolResponse::InputRequired(*question),
-                Err(error) => error.into(),
-            },
-        )
+        let placement = flow::place(&self.state, &ctx, &order, &p.confirmation_token, answer).await;
+        Ok(flow::respond(placement, |done| BackpackPlaced {
+            order: done.value,
+            correlation_id: done.correlation_id,
+        }))
     }
 
     #[tool(

@@ -20,7 +20,7 @@ use super::{Listed, Parameters, bounded, failure, structured};
 use crate::config::{Mode, Venue};
 use crate::confirm::Answer;
 use crate::error::ToolError;
-use crate::flow::{self, OrderVenue, Placement, WriteFailure};
+use crate::flow::{self, OrderVenue, WriteFailure};
 use crate::safety::caps::{CapUsage, Valued};
 use crate::safety::journal::WriteOutcome;
 use crate::server::TradingServer;
@@ -307,13 +307,24 @@ impl TradingServer {
             Ok(dry) => valued(&self.state, &dry),
             Err(error) => return Ok(failure(ibkr_error(&error))),
         };
-        let caps =
-            match flow::preview_caps(&self.state, Venue::Ibkr, &entry.contract.symbol, &exposure)
-                .await
-            {
-                Ok(caps) => caps,
-                Err(error) => return Ok(error.into()),
-            };
+        let canonical = match asked.canonical() {
+            Ok(value) => value,
+            Err(message) => return Ok(failure(message)),
+        };
+        let caps = match flow::preview_caps(
+            &self.state,
+            &ctx,
+            "ibkr_preview_order",
+            Venue::Ibkr,
+            &entry.contract.symbol,
+            &exposure,
+            &canonical,
+        )
+        .await
+        {
+            Ok(caps) => caps,
+            Err(error) => return Ok(error.into()),
+        };
         let preview = match venue.client.orders().preview(&entry).await {
             Ok(preview) => preview,
             Err(error) => return Ok(failure(ibkr_error(&error))),
@@ -340,10 +351,6 @@ impl TradingServer {
             ));
         }
         warnings.extend(flow::exposure_warnings(&exposure, &self.state, Venue::Ibkr));
-        let canonical = match asked.canonical() {
-            Ok(value) => value,
-            Err(message) => return Ok(failure(message)),
-        };
         let token = flow::issue_token(&self.state, &ctx, Venue::Ibkr, canonical);
         Ok(structured(&IbkrPreview {
             preview,
@@ -395,16 +402,11 @@ impl TradingServer {
             request_state: request_state.as_deref(),
             responses: responses.as_ref(),
         };
-        Ok(
-            match flow::place(&self.state, &ctx, &order, &p.confirmation_token, answer).await {
-                Ok(Placement::Done(done)) => structured(&IbkrPlaced {
-                    orders: done.value,
-                    correlation_id: done.correlation_id,
-                }),
-                Ok(Placement::Ask(question)) => CallToolResponse::InputRequired(*question),
-                Err(error) => error.into(),
-            },
-        )
+        let placement = flow::place(&self.state, &ctx, &order, &p.confirmation_token, answer).await;
+        Ok(flow::respond(placement, |done| IbkrPlaced {
+            orders: done.value,
+            correlation_id: done.correlation_id,
+        }))
     }
 
     #[tool(

@@ -119,6 +119,12 @@ async fn backpack_sell_limits_and_triggers_count_what_they_execute_for() {
         .await;
     assert!(thin.contains("visible asks hold only"), "{thin}");
     assert_eq!(h.backpack_orders().await, 0);
+    let journaled = h
+        .journal()
+        .iter()
+        .filter(|row| row["phase"] == "refusal" && row["tool"] == "backpack_preview_order")
+        .count();
+    assert_eq!(journaled, 4, "what the assistant tried is journaled");
 }
 
 #[tokio::test]
