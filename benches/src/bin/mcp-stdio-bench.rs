@@ -48,7 +48,7 @@ struct Session {
 impl Session {
     fn spawn(binary: &PathBuf, state: &std::path::Path) -> Session {
         let mut child = Command::new(binary)
-            .env("TRADING_MCP_JOURNAL", state.join("journal.jsonl"))
+            .env("TRADING_MCP_JOURNAL", state.join("journal.db"))
             .env("TRADING_MCP_KILL_SWITCH", state.join("KILL"))
             .env("RUST_LOG", "warn")
             .env_remove("BACKPACK_API_SECRET")
