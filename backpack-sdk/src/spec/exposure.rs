@@ -9,7 +9,8 @@
 //! - a quote-sized market order is worth its quote amount;
 //! - a conditional order counts the larger of `quantity` and `triggerQuantity`, at the
 //!   worse of its trigger price and the market (a trigger on the wrong side of the market
-//!   fires at once); a percentage `triggerQuantity` is unbounded (it scales with the
+//!   fires at once); once triggered a market order walks the visible book for that size
+//!   like any market order; a percentage `triggerQuantity` is unbounded (it scales with the
 //!   account, not the order);
 //! - take-profit and stop-loss legs only reduce what the order opened and add nothing.
 //!
@@ -209,6 +210,38 @@ impl OrderSpec {
                     text(trigger.price.value())
                 ),
             );
+            // Once triggered a market order takes the book for its whole size (at once, when
+            // the trigger is already on the wrong side of the market).
+            let sized = if limit.is_none() {
+                let walked = match market.depth {
+                    None => Exposure::Unbounded(
+                        "the order book cannot be read, so a market order cannot be valued".into(),
+                    ),
+                    Some(depth) if buying => walk_asks(depth, quantity),
+                    Some(depth) => sell_at_bid(depth, quantity),
+                };
+                match (sized, walked) {
+                    (Exposure::Bounded { value, basis }, Exposure::Bounded { value: walk, .. })
+                        if value >= walk =>
+                    {
+                        Exposure::Bounded { value, basis }
+                    }
+                    (Exposure::Bounded { .. }, Exposure::Bounded { value, basis }) => {
+                        Exposure::Bounded {
+                            value,
+                            basis: format!("{basis} once triggered"),
+                        }
+                    }
+                    (Exposure::Unbounded(reason), _) | (_, Exposure::Unbounded(reason)) => {
+                        Exposure::Unbounded(format!(
+                            "once triggered it is a market order for {}: {reason}",
+                            text(quantity)
+                        ))
+                    }
+                }
+            } else {
+                sized
+            };
             return match (self.kind(), sized) {
                 (
                     OrderKind::Market {
@@ -361,10 +394,39 @@ mod tests {
             )
             .build()
             .unwrap();
+        let thin = small.exposure(view(&book));
+        assert!(
+            thin.value().is_none() && thin.basis().contains("only 15"),
+            "50 once triggered walks a book of 15: {thin:?}"
+        );
+        let fits = OrderSpec::market("SOL_USDC", Side::Bid, Quantity::new(d("0.1")))
+            .trigger(
+                Price::new(d("100")),
+                TriggerQuantity::Amount(Quantity::new(d("8"))),
+            )
+            .build()
+            .unwrap();
         assert_eq!(
-            small.exposure(view(&book)).value(),
-            Some(d("9000")),
-            "50 at the ask 180, above the trigger 100"
+            fits.exposure(view(&book)).value(),
+            Some(d("1443")),
+            "8 walking the asks (5 × 180 + 3 × 181), above 8 at the trigger 100"
+        );
+        let sell = OrderSpec::limit(
+            "SOL_USDC",
+            Side::Ask,
+            Price::new(d("1")),
+            Quantity::new(d("0.1")),
+        )
+        .trigger(
+            Price::new(d("100")),
+            TriggerQuantity::Amount(Quantity::new(d("50"))),
+        )
+        .build()
+        .unwrap();
+        assert_eq!(
+            sell.exposure(view(&book)).value(),
+            Some(d("8950")),
+            "a triggered sell limit at 1 sells 50 at the bid 179"
         );
         let percent = OrderSpec::market("SOL_USDC", Side::Bid, Quantity::new(d("0.1")))
             .trigger(

@@ -5,8 +5,9 @@
 //! - A sell limit sells at its price or at the market when that is higher: a SELL LMT 0.01
 //!   in a market at 189 fills at 189.
 //! - A stop, a trailing stop and a market-on-open/close order become market orders: the
-//!   worse of the stop and the market (a stop on the wrong side of the market fires at once).
-//!   A trailing stop-limit adds its limit offset.
+//!   worse of the stop and the market. A stop the market has already crossed fires at once
+//!   and is valued as the market order it becomes (see below). A trailing stop-limit adds
+//!   its limit offset.
 //! - A market order is valued at the executing side's touch (ask for a buy, bid for a sell)
 //!   and only when the touch shows enough size for the whole order: a larger order walks a
 //!   book this client cannot see, so it is unbounded.
@@ -82,6 +83,28 @@ fn worst_price(spec: &OrderSpec, quote: Option<&Quote>) -> Result<(Decimal, Stri
             (stated, format!("the {what} {}", text(stated)))
         })
     };
+    let side = if buying { "ask" } else { "bid" };
+    let at_market = || -> Result<(Decimal, String), String> {
+        let market = need_market("market order")?;
+        let shown = quote.and_then(|q| if buying { q.ask_size } else { q.bid_size });
+        match shown {
+            Some(size) if size >= spec.quantity => {
+                Ok((market, format!("the {side} {}", text(market))))
+            }
+            Some(size) => Err(format!(
+                "the market order for {} is larger than the {size} shown at the {side}, so its price is unknown; give it a limit price",
+                spec.quantity
+            )),
+            None => Err(format!(
+                "the size at the {side} is unknown, so a market order cannot be valued; give it a limit price"
+            )),
+        }
+    };
+    // A stop already crossed by the market fires at once: it is a market order now.
+    let crossed = |stop: Price| {
+        let touch = quote.and_then(|q| if buying { q.ask } else { q.bid });
+        touch.is_some_and(|t| if buying { t >= stop } else { t <= stop })
+    };
     match spec.order_type {
         OrderType::Limit { price }
         | OrderType::StopLimit {
@@ -95,6 +118,16 @@ fn worst_price(spec: &OrderSpec, quote: Option<&Quote>) -> Result<(Decimal, Stri
             stop_price.value().max(limit_price.value()),
             "stop and limit",
         ),
+        OrderType::Stop { stop_price }
+        | OrderType::TrailingStop {
+            stop_price: Some(stop_price),
+            ..
+        } if crossed(stop_price) => at_market().map(|(price, why)| {
+            (
+                price,
+                format!("{why}; the stop {stop_price} is already crossed"),
+            )
+        }),
         OrderType::Stop { stop_price } => worse(stop_price.value(), "stop"),
         OrderType::TrailingStop { stop_price, .. } => worse(
             stop_price.map_or(Decimal::ZERO, Price::value),
@@ -121,24 +154,7 @@ fn worst_price(spec: &OrderSpec, quote: Option<&Quote>) -> Result<(Decimal, Stri
             let market = need_market("market-on-open/close order")?;
             Ok((market, format!("the market {}", text(market))))
         }
-        OrderType::Market => {
-            let market = need_market("market order")?;
-            let shown = quote.and_then(|q| if buying { q.ask_size } else { q.bid_size });
-            match shown {
-                Some(size) if size >= spec.quantity => {
-                    Ok((market, format!("the {} {}", if buying { "ask" } else { "bid" }, text(market))))
-                }
-                Some(size) => Err(format!(
-                    "the market order for {} is larger than the {size} shown at the {}, so its price is unknown; give it a limit price",
-                    spec.quantity,
-                    if buying { "ask" } else { "bid" }
-                )),
-                None => Err(
-                    "the size at the touch is unknown, so a market order cannot be valued; give it a limit price"
-                        .into(),
-                ),
-            }
-        }
+        OrderType::Market => at_market(),
     }
 }
 
@@ -274,12 +290,35 @@ mod tests {
     fn stops_and_sell_limits_count_at_the_market() {
         let stop = order(
             Action::Buy,
+            "300",
+            OrderType::Stop {
+                stop_price: p("0.01"),
+            },
+        );
+        assert_eq!(
+            value(&stop, &aapl()),
+            Some(d("56853")),
+            "crossed: a market order"
+        );
+        let crossed = order(
+            Action::Buy,
             "1000",
             OrderType::Stop {
                 stop_price: p("0.01"),
             },
         );
-        assert_eq!(value(&stop, &aapl()), Some(d("189510")));
+        assert!(
+            value(&crossed, &aapl()).is_none(),
+            "larger than the ask size"
+        );
+        let later = order(
+            Action::Buy,
+            "1000",
+            OrderType::Stop {
+                stop_price: p("200"),
+            },
+        );
+        assert_eq!(value(&later, &aapl()), Some(d("200000")));
         let sell = order(Action::Sell, "1000", OrderType::Limit { price: p("0.01") });
         assert_eq!(value(&sell, &aapl()), Some(d("189490")));
         let buy = order(Action::Buy, "1000", OrderType::Limit { price: p("0.01") });

@@ -45,7 +45,20 @@ async fn ibkr_stops_and_sell_limits_count_at_the_market() {
         ),
     )
     .await;
-    assert!(stop.contains("189"), "valued at the market: {stop}");
+    assert!(
+        stop.contains("larger than the 300 shown at the ask"),
+        "a crossed stop is the market order it becomes: {stop}"
+    );
+    refused_by_cap(
+        &h,
+        "ibkr_preview_order",
+        aapl(
+            "BUY",
+            "100",
+            json!({ "order_type": "STP", "stop_price": "0.01" }),
+        ),
+    )
+    .await;
     refused_by_cap(
         &h,
         "ibkr_preview_order",
@@ -101,7 +114,7 @@ async fn backpack_sell_limits_and_triggers_count_what_they_execute_for() {
     )
     .await;
     assert!(
-        trigger.contains("50 ×"),
+        trigger.contains("50 bought walking the asks"),
         "the trigger size counts: {trigger}"
     );
     let percent = h
@@ -144,13 +157,15 @@ async fn without_caps_the_preview_still_shows_what_an_order_can_do() {
             "ibkr_preview_order",
             aapl(
                 "BUY",
-                "1000",
+                "100",
                 json!({ "order_type": "STP", "stop_price": "0.01" }),
             ),
         )
         .await;
     let value: Decimal = stop["exposure"]["value"].as_str().unwrap().parse().unwrap();
-    assert!(value > Decimal::from(180_000), "{stop}");
+    assert!(value > Decimal::from(18_000), "{stop}");
+    let basis = stop["exposure"]["basis"].as_str().unwrap();
+    assert!(basis.contains("already crossed"), "{basis}");
 }
 
 #[tokio::test]
