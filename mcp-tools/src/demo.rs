@@ -117,10 +117,11 @@ impl Session {
             price => price.to_owned(),
         };
         say(&format!(
-            "    as sent: {} @ {price} (clientId {}), can execute for up to {}, fee {}",
+            "    as sent: {} @ {price} (clientId {}), can execute for up to {} {}, fee {}",
             field(&preview, &["order", "quantity"]),
             field(&preview, &["order", "clientId"]),
             field(&preview, &["exposure", "value"]),
+            field(&preview, &["exposure", "currency"]),
             field(&preview, &["estimatedFee"])
         ));
         for (kind, key) in [("rounded", "adjustments"), ("warning", "warnings")] {
