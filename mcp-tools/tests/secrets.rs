@@ -23,6 +23,8 @@ async fn secrets_never_leak() {
         .await;
     let dir = std::env::temp_dir().join(format!("trading-mcp-secrets-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    // Private, as the journal requires, whatever the umask.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     let log_path = dir.join("stderr.log");
     let ack = dir.join("live-ack");
     std::fs::write(&ack, ibkr_sdk::LIVE_ACK_PHRASE).unwrap();

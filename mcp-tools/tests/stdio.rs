@@ -17,6 +17,8 @@ fn state_dir() -> std::path::PathBuf {
     let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     let dir = std::env::temp_dir().join(format!("trading-mcp-stdio-{name}"));
     std::fs::create_dir_all(&dir).unwrap();
+    // Private, as the journal requires, whatever the umask.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
     dir
 }
 

@@ -359,6 +359,8 @@ pub async fn run(config: &ChaosConfig) -> anyhow::Result<ChaosReport> {
         config.seed
     ));
     std::fs::create_dir_all(&dir)?;
+    // Private, as the journal requires, whatever the umask.
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     let exchange = FakeBackpack::builder()
         .balances([
             ("USDC", Decimal::from(1_000_000)),

@@ -41,6 +41,9 @@ impl TempDir {
         let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         let path = std::env::temp_dir().join(format!("trading-mcp-test-{name}"));
         std::fs::create_dir_all(&path).unwrap();
+        // Private, as the journal requires, whatever the umask.
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .unwrap();
         Self(path, true)
     }
 
