@@ -94,6 +94,8 @@ async fn perp_positions_appear_with_pnl_and_filter_by_symbol() {
     let position = &positions[0];
     assert_eq!(position.net_quantity, d("3").into());
     assert!(position.entry_price.is_positive());
+    // The exchange sends a string here; a null broke the official client's decoder.
+    assert!(position.cumulative_interest.is_some());
     assert_eq!(
         position.pnl_unrealized.value(),
         position.net_quantity.value() * position.mark_price.value()

@@ -327,7 +327,7 @@ impl Exchange {
                         pnl_realized: Notional::new(amount(position.realized)),
                         pnl_unrealized: Notional::new(amount(quantity * mark - position.cost)),
                         cumulative_funding_payment: Some(Notional::new(amount(position.funding))),
-                        cumulative_interest: None,
+                        cumulative_interest: Some(Notional::new(Decimal::ZERO)),
                         imf: Some(Rate::new(imf)),
                         mmf: Some(Rate::new(mmf)),
                         subaccount_id: None,
