@@ -22,7 +22,7 @@ use crate::config::{Mode, Venue};
 use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of};
 use crate::error::ToolError;
 use crate::safety::caps::{self, CapUsage, Valued};
-use crate::safety::journal::{Intent, Journal, Refusal, WriteOutcome};
+use crate::safety::journal::{Attempt, Intent, Journal, Refusal, WriteOutcome};
 use crate::state::AppState;
 
 /// A write the venue did not complete.
@@ -99,34 +99,36 @@ pub(crate) async fn journaled<T: Send + 'static>(
         .map_err(|e| format!("the journal call did not finish: {e}"))?
 }
 
-/// What every refusal shares.
-struct Asked<'a> {
-    venue: Venue,
-    mode: Mode,
-    tool: &'static str,
-    session: String,
+/// Who asks for what, the request redacted: what every journal row of this write shares.
+fn attempt(
+    state: &AppState,
+    ctx: &RequestContext<RoleServer>,
+    (venue, tool): (Venue, &'static str),
     symbol: String,
-    request: &'a serde_json::Value,
+    request: &serde_json::Value,
+) -> Attempt {
+    Attempt {
+        venue,
+        mode: state.config.venue(venue).mode,
+        tool,
+        session: session_of(ctx),
+        symbol,
+        request: state.redactor.json(request),
+    }
 }
 
-impl Asked<'_> {
-    /// Journals the refusal (a journal that cannot take it is logged) and returns it.
-    async fn refuse(&self, state: &AppState, reason: String) -> ToolError {
-        let refusal = Refusal {
-            tool: self.tool,
-            venue: self.venue,
-            mode: self.mode,
-            session: self.session.clone(),
-            symbol: self.symbol.clone(),
-            request: state.redactor.json(self.request),
-            reason: state.redactor.text(&reason),
-        };
-        if let Err(error) = journaled(&state.journal, move |j| j.refuse(&refusal)).await {
-            tracing::error!(%error, "a refusal could not be journaled");
-        }
-        tracing::info!(tool = self.tool, %reason, "refused");
-        ToolError::refused(reason)
+/// Journals the refusal of `attempt` (a journal that cannot take it is logged) and returns
+/// it.
+async fn refuse(state: &AppState, attempt: &Attempt, reason: String) -> ToolError {
+    let refusal = Refusal {
+        attempt: attempt.clone(),
+        reason: state.redactor.text(&reason),
+    };
+    if let Err(error) = journaled(&state.journal, move |j| j.refuse(&refusal)).await {
+        tracing::error!(%error, "a refusal could not be journaled");
     }
+    tracing::info!(tool = attempt.tool, %reason, "refused");
+    ToolError::refused(reason)
 }
 
 /// One line per field that is not at its default: `price: 150`, `trigger.price: 140`.
@@ -244,14 +246,6 @@ pub async fn preview_caps(
 ) -> Result<CapUsage, ToolError> {
     let config = state.config.venue(venue);
     let mode = config.mode;
-    let asked = Asked {
-        venue,
-        mode,
-        tool,
-        session: session_of(ctx),
-        symbol: symbol.to_owned(),
-        request,
-    };
     let used = match journaled(&state.journal, move |j| j.used(venue, mode, Utc::now())).await {
         Ok(used) => used,
         Err(error) => {
@@ -261,12 +255,9 @@ pub async fn preview_caps(
         }
     };
     if let Err(reason) = caps::check(&config.caps, symbol, Some(valued), used) {
-        return Err(asked
-            .refuse(
-                state,
-                format!("this order would be refused by the server's limits: {reason}"),
-            )
-            .await);
+        let attempt = attempt(state, ctx, (venue, tool), symbol.to_owned(), request);
+        let reason = format!("this order would be refused by the server's limits: {reason}");
+        return Err(refuse(state, &attempt, reason).await);
     }
     Ok(caps::usage(&config.caps, used))
 }
@@ -293,14 +284,13 @@ pub async fn place<V: OrderVenue>(
     answer: Answer<'_>,
 ) -> Result<Placement<V::Placed>, ToolError> {
     let config = state.config.venue(V::VENUE);
-    let asked = Asked {
-        venue: V::VENUE,
-        mode: config.mode,
-        tool: V::TOOL,
-        session: session_of(ctx),
-        symbol: order.symbol(),
-        request: order.canonical(),
-    };
+    let asked = attempt(
+        state,
+        ctx,
+        (V::VENUE, V::TOOL),
+        order.symbol(),
+        order.canonical(),
+    );
     let early = if state.config.orders_enabled {
         state.kill_switch.check().err()
     } else {
@@ -308,13 +298,11 @@ pub async fn place<V: OrderVenue>(
     };
     if let Some(reason) = early {
         state.tokens.void(token);
-        return Err(asked.refuse(state, reason).await);
+        return Err(refuse(state, &asked, reason).await);
     }
     if let Err(error) = journaled(&state.journal, |j| j.health()).await {
         state.tokens.void(token);
-        return Err(asked
-            .refuse(state, format!("refused: {error}; nothing was sent"))
-            .await);
+        return Err(refuse(state, &asked, format!("refused: {error}; nothing was sent")).await);
     }
     let valued = match order.value().await {
         Ok(valued) => valued,
@@ -338,15 +326,10 @@ pub async fn place<V: OrderVenue>(
     match confirm(ctx, &state.tokens, policy, pending, answer).await {
         Confirmation::Confirmed => {}
         Confirmation::Ask(question) => return Ok(Placement::Ask(question)),
-        Confirmation::Refused(reason) => return Err(asked.refuse(state, reason).await),
+        Confirmation::Refused(reason) => return Err(refuse(state, &asked, reason).await),
     }
     let intent = Intent {
-        venue: V::VENUE,
-        mode: config.mode,
-        tool: V::TOOL,
-        session: asked.session.clone(),
-        symbol: asked.symbol.clone(),
-        request: state.redactor.json(order.canonical()),
+        attempt: asked,
         exposure: Some(valued),
     };
     let written = reserve_and_send(state, intent, true, || order.send()).await?;
@@ -372,27 +355,14 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(T, String), WriteFailure>>,
 {
-    let config = state.config.venue(venue);
-    let asked = Asked {
-        venue,
-        mode: config.mode,
-        tool,
-        session: session_of(ctx),
-        symbol: symbol.clone(),
-        request: &request,
-    };
-    if let Err(reason) = caps::check(&config.caps, &symbol, None, rust_decimal::Decimal::ZERO) {
-        return Err(asked
-            .refuse(state, format!("refused: {reason}; nothing was cancelled"))
-            .await);
+    let caps = &state.config.venue(venue).caps;
+    let asked = attempt(state, ctx, (venue, tool), symbol, &request);
+    if let Err(reason) = caps::check(caps, &asked.symbol, None, rust_decimal::Decimal::ZERO) {
+        let reason = format!("refused: {reason}; nothing was cancelled");
+        return Err(refuse(state, &asked, reason).await);
     }
     let intent = Intent {
-        venue,
-        mode: config.mode,
-        tool,
-        session: asked.session.clone(),
-        symbol,
-        request: state.redactor.json(&request),
+        attempt: asked,
         exposure: None,
     };
     if let Err(error) = journaled(&state.journal, |j| j.health()).await {
@@ -437,7 +407,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<(T, String), WriteFailure>>,
 {
-    let caps = state.config.venue(intent.venue).caps.clone();
+    let caps = state.config.venue(intent.attempt.venue).caps.clone();
     let kill_switch = state.kill_switch.clone();
     let reserved = intent.clone();
     let id = journaled(&state.journal, move |j| {
@@ -456,15 +426,16 @@ where
             format!("refused: {reason}. Nothing was sent")
         })
     })?;
-    tracing::info!(id = %id, venue = intent.venue.as_str(), tool = intent.tool, "write sent");
+    let attempt = intent.attempt.clone();
+    tracing::info!(id = %id, venue = attempt.venue.as_str(), tool = attempt.tool, "write sent");
     let result = send().await;
     let (outcome, detail) = match &result {
         Ok((_, detail)) => (WriteOutcome::Accepted, detail.clone()),
         Err(failure) => (failure.outcome, state.redactor.text(&failure.message)),
     };
-    let (finished_id, finished) = (id.clone(), intent.clone());
+    let finished_id = id.clone();
     if let Err(error) = journaled(&state.journal, move |j| {
-        j.finish(&finished_id, &finished, outcome, &detail)
+        j.finish(&finished_id, &attempt, outcome, &detail)
     })
     .await
     {

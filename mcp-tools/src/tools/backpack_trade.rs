@@ -483,7 +483,7 @@ impl TradingServer {
             Ok(spec) => spec,
             Err(error) => {
                 self.state.tokens.void(&p.confirmation_token);
-                return Ok(failure(format!("{error}; nothing was sent")));
+                return Ok(ToolError::invalid(format!("{error}; nothing was sent")).into());
             }
         };
         let canonical = match serde_json::to_value(OrderExecutePayload::from(&spec)) {

@@ -385,7 +385,7 @@ impl TradingServer {
             Ok(prepared) => prepared,
             Err(message) => {
                 self.state.tokens.void(&p.confirmation_token);
-                return Ok(failure(format!("{message}; nothing was sent")));
+                return Ok(ToolError::invalid(format!("{message}; nothing was sent")).into());
             }
         };
         let venue = match self.state.ibkr().await {

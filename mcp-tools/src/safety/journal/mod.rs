@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -113,9 +113,9 @@ pub struct Entry {
     pub detail: Option<String>,
 }
 
-/// A write about to be sent.
-#[derive(Debug, Clone)]
-pub struct Intent {
+/// Who asked for what: what every row of one write (intent, result, refusal) shares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
     /// The venue.
     pub venue: Venue,
     /// Its mode.
@@ -128,6 +128,13 @@ pub struct Intent {
     pub symbol: String,
     /// What is asked, secrets redacted.
     pub request: serde_json::Value,
+}
+
+/// A write about to be sent.
+#[derive(Debug, Clone)]
+pub struct Intent {
+    /// Who asked for what.
+    pub attempt: Attempt,
     /// Orders: what the order can execute for (checked against the caps). Cancels: `None`.
     pub exposure: Option<Valued>,
 }
@@ -135,19 +142,9 @@ pub struct Intent {
 /// A refusal, before or inside the reservation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
-    /// The tool.
-    pub tool: &'static str,
-    /// The venue.
-    pub venue: Venue,
-    /// Its mode.
-    pub mode: Mode,
-    /// The MCP session.
-    pub session: String,
-    /// The symbol, when known.
-    pub symbol: String,
-    /// What was asked, secrets redacted.
-    pub request: serde_json::Value,
-    /// Why.
+    /// Who asked for what.
+    pub attempt: Attempt,
+    /// Why, secrets redacted.
     pub reason: String,
 }
 
@@ -265,20 +262,24 @@ impl Journal {
         let id = correlation_id();
         self.with(|connection| {
             let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut refusal = gate().err();
-            if refusal.is_none()
-                && let Some(valued) = &intent.exposure
-            {
-                let used = store::used(&tx, intent.venue, intent.mode, now)?;
-                refusal = caps::check(caps, &intent.symbol, Some(valued), used).err();
-            } else if refusal.is_none() {
-                refusal = caps::check(caps, &intent.symbol, None, Decimal::ZERO).err();
-            }
+            let attempt = &intent.attempt;
+            let refusal = match gate() {
+                Err(reason) => Some(reason),
+                Ok(()) => {
+                    // Cancels (no exposure) meet only the allow-list.
+                    let used = match &intent.exposure {
+                        Some(_) => store::used(&tx, attempt.venue, attempt.mode, now)?,
+                        None => Decimal::ZERO,
+                    };
+                    caps::check(caps, &attempt.symbol, intent.exposure.as_ref(), used).err()
+                }
+            };
             if let Some(reason) = refusal {
-                store::insert(
-                    &tx,
-                    &store::Row::refusal(&id, now, &refusal_of(intent, &reason)),
-                )?;
+                let refusal = Refusal {
+                    attempt: attempt.clone(),
+                    reason: reason.clone(),
+                };
+                store::insert(&tx, &store::Row::refusal(&id, now, &refusal))?;
                 tx.commit()?;
                 return Err(store::Failure::Refused(reason));
             }
@@ -295,11 +296,11 @@ impl Journal {
     pub fn finish(
         &self,
         id: &str,
-        intent: &Intent,
+        attempt: &Attempt,
         outcome: WriteOutcome,
         detail: &str,
     ) -> Result<(), String> {
-        let row = store::Row::result(id, Utc::now(), intent, outcome, detail);
+        let row = store::Row::result(id, Utc::now(), attempt, outcome, detail);
         self.with(|connection| store::insert(connection, &row).map_err(Into::into))
     }
 
@@ -327,35 +328,6 @@ impl Journal {
     /// When the journal cannot be read.
     pub fn entries(&self, filter: &Filter) -> Result<Vec<Entry>, String> {
         self.with(|connection| store::entries(connection, filter))
-    }
-
-    /// The result of the write `id`, if one was recorded.
-    ///
-    /// # Errors
-    /// When the journal cannot be read.
-    pub fn outcome_of(&self, id: &str) -> Result<Option<WriteOutcome>, String> {
-        self.with(|connection| {
-            let text: Option<String> = connection
-                .query_row(
-                    "SELECT outcome FROM entries WHERE id = ?1 AND phase = 'result'",
-                    params![id],
-                    |row| row.get(0),
-                )
-                .optional()?;
-            Ok(text.and_then(|t| store::outcome(&t)))
-        })
-    }
-}
-
-fn refusal_of(intent: &Intent, reason: &str) -> Refusal {
-    Refusal {
-        tool: intent.tool,
-        venue: intent.venue,
-        mode: intent.mode,
-        session: intent.session.clone(),
-        symbol: intent.symbol.clone(),
-        request: intent.request.clone(),
-        reason: reason.to_owned(),
     }
 }
 

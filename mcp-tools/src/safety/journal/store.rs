@@ -7,7 +7,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 
-use super::{Entry, Filter, Intent, Phase, Refusal, WriteOutcome, legacy, window_start};
+use super::{Attempt, Entry, Filter, Intent, Phase, Refusal, WriteOutcome, legacy, window_start};
 use crate::config::{Mode, Venue};
 
 /// Why a journal operation did not complete.
@@ -148,66 +148,58 @@ fn non_empty(text: &str) -> Option<String> {
 }
 
 impl Row {
+    /// A row of `attempt` with nothing but who asked.
+    fn of(id: &str, phase: Phase, ts: DateTime<Utc>, attempt: &Attempt) -> Self {
+        Self {
+            id: id.to_owned(),
+            phase,
+            ts,
+            venue: attempt.venue,
+            mode: attempt.mode,
+            tool: attempt.tool.to_owned(),
+            session: non_empty(&attempt.session),
+            symbol: non_empty(&attempt.symbol),
+            request: None,
+            exposure: None,
+            currency: None,
+            outcome: None,
+            detail: None,
+        }
+    }
+
     pub(super) fn intent(id: &str, ts: DateTime<Utc>, intent: &Intent) -> Self {
         let exposure = intent.exposure.as_ref();
         Self {
-            id: id.to_owned(),
-            phase: Phase::Intent,
-            ts,
-            venue: intent.venue,
-            mode: intent.mode,
-            tool: intent.tool.to_owned(),
-            session: non_empty(&intent.session),
-            symbol: non_empty(&intent.symbol),
-            request: Some(intent.request.to_string()),
+            request: Some(intent.attempt.request.to_string()),
             exposure: exposure
                 .and_then(|v| v.value)
                 .map(|v| v.normalize().to_string()),
             currency: exposure.map(|v| v.currency.clone()),
-            outcome: None,
             detail: exposure.map(|v| v.basis.clone()),
+            ..Self::of(id, Phase::Intent, ts, &intent.attempt)
         }
     }
 
     pub(super) fn result(
         id: &str,
         ts: DateTime<Utc>,
-        intent: &Intent,
+        attempt: &Attempt,
         outcome: WriteOutcome,
         detail: &str,
     ) -> Self {
         Self {
-            id: id.to_owned(),
-            phase: Phase::Result,
-            ts,
-            venue: intent.venue,
-            mode: intent.mode,
-            tool: intent.tool.to_owned(),
-            session: non_empty(&intent.session),
-            symbol: non_empty(&intent.symbol),
-            request: None,
-            exposure: None,
-            currency: None,
             outcome: Some(outcome),
             detail: non_empty(detail),
+            ..Self::of(id, Phase::Result, ts, attempt)
         }
     }
 
     pub(super) fn refusal(id: &str, ts: DateTime<Utc>, refusal: &Refusal) -> Self {
         Self {
-            id: id.to_owned(),
-            phase: Phase::Refusal,
-            ts,
-            venue: refusal.venue,
-            mode: refusal.mode,
-            tool: refusal.tool.to_owned(),
-            session: non_empty(&refusal.session),
-            symbol: non_empty(&refusal.symbol),
-            request: Some(refusal.request.to_string()),
-            exposure: None,
-            currency: None,
+            request: Some(refusal.attempt.request.to_string()),
             outcome: Some(WriteOutcome::NotSent),
             detail: Some(refusal.reason.clone()),
+            ..Self::of(id, Phase::Refusal, ts, &refusal.attempt)
         }
     }
 }

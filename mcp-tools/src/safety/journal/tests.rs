@@ -20,12 +20,14 @@ fn folder() -> PathBuf {
 
 fn intent(value: i64) -> Intent {
     Intent {
-        venue: Venue::Backpack,
-        mode: Mode::Simulated,
-        tool: "backpack_create_order",
-        session: "s1".into(),
-        symbol: "SOL_USDC".into(),
-        request: serde_json::json!({ "symbol": "SOL_USDC" }),
+        attempt: Attempt {
+            venue: Venue::Backpack,
+            mode: Mode::Simulated,
+            tool: "backpack_create_order",
+            session: "s1".into(),
+            symbol: "SOL_USDC".into(),
+            request: serde_json::json!({ "symbol": "SOL_USDC" }),
+        },
         exposure: Some(Valued {
             value: Some(Decimal::from(value)),
             currency: "USDC".into(),
@@ -54,7 +56,7 @@ fn two_journals_on_one_file_share_the_daily_cap() {
         .unwrap_err();
     assert!(refused.contains("only 40 of the 24-hour cap"), "{refused}");
     first
-        .finish(&id, &intent(60), WriteOutcome::Rejected, "no")
+        .finish(&id, &intent(60).attempt, WriteOutcome::Rejected, "no")
         .unwrap();
     second.reserve(&intent(60), &caps, || Ok(()), now).unwrap();
     let refusals = second
@@ -161,5 +163,18 @@ fn an_unreadable_old_line_stops_trading_until_a_person_looks() {
     let journal = Journal::new(Some(dir.join("journal.db")));
     let error = journal.health().unwrap_err();
     assert!(error.contains("line 1"), "{error}");
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn a_damaged_database_refuses_every_write() {
+    let dir = folder();
+    let path = dir.join("journal.db");
+    std::fs::write(&path, vec![0x5a_u8; 8_192]).unwrap();
+    let journal = Journal::new(Some(path));
+    let error = journal
+        .reserve(&intent(1), &Caps::unlimited("USDC"), || Ok(()), Utc::now())
+        .unwrap_err();
+    assert!(error.contains("cannot be opened"), "{error}");
     std::fs::remove_dir_all(dir).ok();
 }
