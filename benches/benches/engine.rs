@@ -6,7 +6,7 @@
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 use rust_decimal::Decimal;
-use testkit::exchange::{
+use testkit::engine::{
     AccountId, Exchange, ExchangeConfig, MarketConfig, MarketId, NewOrder, Side,
 };
 

@@ -6,21 +6,17 @@
 
 use std::process::Stdio;
 
-use backpack_sdk::Credentials;
 use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
-use testkit::backpack::FakeBackpack;
+use testkit::backpack::{FakeBackpack, KeyPair};
 
 #[tokio::test]
 async fn secrets_never_leak() {
-    let credentials = Credentials::from_seed(&[7u8; 32]);
-    let secret = credentials.expose_secret().to_string();
-    let fake = FakeBackpack::builder()
-        .credentials(credentials.clone())
-        .start()
-        .await;
+    let keys = KeyPair::from_seed(&[7u8; 32]);
+    let secret = keys.api_secret();
+    let fake = FakeBackpack::builder().keys(keys).start().await;
     let dir = std::env::temp_dir().join(format!("trading-mcp-secrets-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // Private, as the journal requires, whatever the umask.

@@ -8,7 +8,7 @@
 
 use proptest::prelude::*;
 use rust_decimal::Decimal;
-use testkit::exchange::*;
+use testkit::engine::*;
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -55,8 +55,8 @@ async fn balances_lock_while_an_order_rests_and_unlock_on_cancel() {
 async fn balances_with_lent_add_what_is_lent() {
     let (_fake, client) = setup_with(
         FakeBackpack::builder()
-            .balances([("USDC", d("1000")), ("SOL", d("3"))])
-            .lent([("USDC", d("500")), ("JTO", d("40"))]),
+            .balances([("USDC", "1000"), ("SOL", "3")])
+            .lent([("USDC", "500"), ("JTO", "40")]),
     )
     .await;
     let rows = client.account().balances_with_lent().await.unwrap();
@@ -116,7 +116,7 @@ async fn perp_positions_appear_with_pnl_and_filter_by_symbol() {
 
 #[tokio::test]
 async fn max_order_quantity_follows_the_balance() {
-    let (_fake, client) = setup_with(FakeBackpack::builder().balances([("USDC", d("1000"))])).await;
+    let (_fake, client) = setup_with(FakeBackpack::builder().balances([("USDC", "1000")])).await;
     let max = client
         .account()
         .max_order_quantity(&GetMaxOrderQuantity {

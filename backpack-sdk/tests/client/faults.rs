@@ -22,7 +22,7 @@ async fn requests_to(fake: &testkit::backpack::FakeBackpack, method: &str, path:
     fake.received_requests()
         .await
         .iter()
-        .filter(|r| r.method.as_str() == method && r.url.path() == path)
+        .filter(|r| r.method() == method && r.path() == path)
         .count()
 }
 

@@ -5,7 +5,7 @@ use backpack_sdk::client::{ManualClock, Reconciled};
 use backpack_sdk::model::*;
 use backpack_sdk::spec::OrderSpec;
 use std::sync::Arc;
-use testkit::backpack::{FakeBackpack, FakeClock};
+use testkit::backpack::{FakeBackpack, SimClock};
 
 use super::common::{client_for, d, setup};
 
@@ -265,7 +265,7 @@ async fn history_pages_newest_first() {
 async fn watch_a_resting_order_fill_as_the_market_moves() {
     // Both clocks start together and move together: the fake's market moves with time.
     let start = 1_800_000_000_000;
-    let fake_clock = FakeClock::manual(start);
+    let fake_clock = SimClock::manual(start);
     let fake = FakeBackpack::builder()
         .clock(fake_clock.clone())
         .start()

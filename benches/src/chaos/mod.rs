@@ -362,11 +362,7 @@ pub async fn run(config: &ChaosConfig) -> anyhow::Result<ChaosReport> {
     // Private, as the journal requires, whatever the umask.
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
     let exchange = FakeBackpack::builder()
-        .balances([
-            ("USDC", Decimal::from(1_000_000)),
-            ("SOL", Decimal::from(5_000)),
-            ("BTC", Decimal::from(10)),
-        ])
+        .balances([("USDC", "1000000"), ("SOL", "5000"), ("BTC", "10")])
         .start()
         .await;
     let mut server_config = ServerConfig::simulated(&dir);

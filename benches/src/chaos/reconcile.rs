@@ -8,7 +8,6 @@ use mcp_tools::safety::journal::{Filter, Phase};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use testkit::backpack::FakeBackpack;
-use testkit::exchange::OrderFilter;
 
 /// What the reconciliation found.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -91,32 +90,21 @@ pub(super) async fn reconcile(
         .filter_map(|r| r.request.as_ref()?.get("clientId")?.as_u64())
         .collect();
     let account = exchange.account();
-    let orders = exchange.with_exchange(|e| {
-        e.order_history(
-            account,
-            &OrderFilter {
-                limit: Some(1_000_000),
-                ..OrderFilter::default()
-            },
-        )
-    });
+    let orders = exchange.simulator().order_history(account);
     found.backpack_orders = orders.len();
     let mut by_client: BTreeMap<u64, usize> = BTreeMap::new();
     let mut executed = Decimal::ZERO;
     for order in &orders {
-        let client = order.client_id.map(|c| u64::from(c.get()));
+        let client = order.client_id.map(u64::from);
         match client {
             Some(id) if intents.contains(&id) => *by_client.entry(id).or_default() += 1,
             _ => found.backpack_without_intent += 1,
         }
-        let value = order
-            .executed_quote_quantity
-            .map_or(Decimal::ZERO, |n| n.value());
+        let value = order.executed_quote_quantity.0;
         if value > order_cap {
-            found.over_order_cap.push(format!(
-                "backpack order {} executed for {value}",
-                order.id.as_str()
-            ));
+            found
+                .over_order_cap
+                .push(format!("backpack order {} executed for {value}", order.id));
         }
         executed += value;
     }

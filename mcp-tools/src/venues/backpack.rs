@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant};
 
 use backpack_sdk::{Client, ClientBuilder};
-use testkit::backpack::{FakeBackpack, LocalBackpack};
-use testkit::exchange::ExchangeConfig;
+use testkit::backpack::Simulator;
+use testkit::engine::ExchangeConfig;
 
 use super::Health;
 use crate::config::Mode;
@@ -18,7 +18,7 @@ pub struct BackpackVenue {
     /// Simulated or live.
     pub mode: Mode,
     /// The simulated exchange, when this venue is one.
-    simulator: Option<LocalBackpack>,
+    simulator: Option<Simulator>,
 }
 
 impl std::fmt::Debug for BackpackVenue {
@@ -46,13 +46,13 @@ impl BackpackVenue {
     ) -> Result<Self, String> {
         match (mode, connection) {
             (Mode::Simulated, None) => {
-                let fake = FakeBackpack::builder()
+                let fake = Simulator::builder()
                     .exchange(ExchangeConfig {
                         seed,
                         ..ExchangeConfig::default()
                     })
                     .speed(speed)
-                    .build_local()
+                    .build()
                     .map_err(|e| format!("the Backpack simulator did not start: {e}"))?;
                 let client = fake.client_builder().build().map_err(|e| e.to_string())?;
                 Ok(Self {
@@ -87,7 +87,7 @@ impl BackpackVenue {
     }
 
     /// The simulator, when this venue is one (tests inspect its exchange).
-    pub fn simulator(&self) -> Option<&LocalBackpack> {
+    pub fn simulator(&self) -> Option<&Simulator> {
         self.simulator.as_ref()
     }
 

@@ -152,7 +152,7 @@ async fn on_2026_07_28_the_question_is_an_input_required_round() {
         );
         let venue = state.backpack().await.unwrap();
         let fake = venue.simulator().unwrap();
-        let orders = fake.with_exchange(|e| e.open_orders(fake.account(), None, None).len());
+        let orders = fake.open_orders(fake.account()).len();
         assert_eq!(orders, usize::from(placed));
         serving.abort();
     }

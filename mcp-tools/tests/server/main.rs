@@ -171,14 +171,7 @@ impl<C: ClientHandler> Harness<C> {
     pub async fn backpack_orders(&self) -> usize {
         let venue = self.state.backpack().await.unwrap();
         let fake = venue.simulator().unwrap();
-        let account = fake.account();
-        fake.with_exchange(|exchange| {
-            let filter = testkit::exchange::OrderFilter {
-                limit: Some(10_000),
-                ..Default::default()
-            };
-            exchange.order_history(account, &filter).len()
-        })
+        fake.order_history(fake.account()).len()
     }
 
     /// Order messages the IBKR simulator received.

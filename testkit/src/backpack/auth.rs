@@ -1,52 +1,112 @@
-//! Verifying signed requests the way the exchange does: rebuild the signing string from the
-//! parameters actually received, check the ED25519 signature against `X-API-Key`, and
-//! enforce the window.
+//! Verifying signed requests the way the exchange does (`backpack-api.md` §2), with the
+//! simulator's own code: rebuild the signing string from the parameters actually received,
+//! check the ED25519 signature against `X-API-Key`, and enforce the window.
+//!
+//! The string: the instruction first, then the parameters sorted by key as `key=value`
+//! (query pairs for reads, the JSON body's fields for writes; booleans lower-case, numbers
+//! and strings as sent, `null` fields left out), then `timestamp` and `window`. A batch body
+//! signs each item as its own `instruction=orderExecute&...` string, joined by `&`.
 
-use backpack_sdk::model::ApiErrorCode;
-use backpack_sdk::signing::{self, Params, VerifyError, Window};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serde_json::Value;
 
-use crate::exchange::Reject;
+use super::request::Request;
+use super::wire::{ErrorBody, ErrorCode};
 
 /// Largest clock skew tolerated for a timestamp in the future, ms.
 pub(crate) const FUTURE_SKEW_MS: u64 = 2_000;
+/// The window when `X-Window` is absent, ms.
+const DEFAULT_WINDOW_MS: u64 = 5_000;
+/// The largest window the exchange accepts, ms.
+const MAX_WINDOW_MS: u64 = 60_000;
 
-fn unauthorized(message: &str) -> Reject {
-    Reject {
-        status: 401,
-        body: backpack_sdk::model::ApiErrorBody::new(ApiErrorCode::InvalidClientRequest, message),
-    }
+/// A 401 as the exchange answers bad signatures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Unauthorized(pub(crate) ErrorBody);
+
+fn unauthorized(message: &str) -> Unauthorized {
+    Unauthorized(ErrorBody {
+        code: ErrorCode::InvalidClientRequest,
+        message: message.to_owned(),
+    })
 }
 
 /// The parameters a request was signed over.
 pub(crate) enum Signed<'a> {
-    /// Query pairs (GET) or a JSON object body.
-    Single(Params),
-    /// A JSON array body (batch orders).
+    /// Query pairs of a read.
+    Query(&'a [(String, String)]),
+    /// The fields of a JSON object body.
+    Object(&'a serde_json::Map<String, Value>),
+    /// A JSON array body (batch orders): one object per item.
     Batch(&'a [Value]),
 }
 
-impl Signed<'_> {
-    fn signing_string(&self, instruction: &str, timestamp: u64, window: Window) -> Option<String> {
-        match self {
-            Signed::Single(params) => Some(signing::signing_string(
-                instruction,
-                params,
-                timestamp,
-                window,
-            )),
-            Signed::Batch(items) => {
-                let params: Option<Vec<Params>> =
-                    items.iter().map(Params::from_json_object).collect();
-                Some(signing::batch_signing_string(
-                    instruction,
-                    &params?,
-                    timestamp,
-                    window,
-                ))
-            }
-        }
+/// A JSON value as it appears in the signing string (`None`: left out).
+fn rendered(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::Bool(flag) => Some(flag.to_string()),
+        Value::Number(number) => Some(number.to_string()),
+        Value::String(text) => Some(text.clone()),
+        Value::Array(_) | Value::Object(_) => Some(value.to_string()),
     }
+}
+
+fn sorted_object(object: &serde_json::Map<String, Value>) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = object
+        .iter()
+        .filter_map(|(key, value)| Some((key.clone(), rendered(value)?)))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+fn with_instruction(instruction: &str, pairs: &[(String, String)]) -> String {
+    let mut text = format!("instruction={instruction}");
+    for (key, value) in pairs {
+        text.push('&');
+        text.push_str(key);
+        text.push('=');
+        text.push_str(value);
+    }
+    text
+}
+
+impl Signed<'_> {
+    /// The signing string, `None` when a batch item is not an object.
+    fn signing_string(&self, instruction: &str, timestamp: u64, window: u64) -> Option<String> {
+        let body = match self {
+            Signed::Query(pairs) => {
+                // Repeated keys: the last value counts, as the exchange's parser keeps it.
+                let mut sorted: Vec<(String, String)> = Vec::new();
+                for (key, value) in pairs.iter() {
+                    sorted.retain(|(k, _)| k != key);
+                    sorted.push((key.clone(), value.clone()));
+                }
+                sorted.sort();
+                with_instruction(instruction, &sorted)
+            }
+            Signed::Object(object) => with_instruction(instruction, &sorted_object(object)),
+            Signed::Batch(items) => {
+                let parts: Option<Vec<String>> = items
+                    .iter()
+                    .map(|item| {
+                        item.as_object()
+                            .map(|object| with_instruction(instruction, &sorted_object(object)))
+                    })
+                    .collect();
+                parts?.join("&")
+            }
+        };
+        Some(format!("{body}&timestamp={timestamp}&window={window}"))
+    }
+}
+
+fn verifying_key(api_key: &str) -> Option<VerifyingKey> {
+    let bytes: [u8; 32] = STANDARD.decode(api_key.trim()).ok()?.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
 }
 
 /// Checks a signed request and returns the caller's API key.
@@ -55,45 +115,105 @@ impl Signed<'_> {
 /// The exchange's 401 answers: missing headers, bad key or signature encoding, a signature
 /// that does not verify, an expired or future timestamp, a window over 60 s.
 pub(crate) fn verify_request(
-    headers: &wiremock::http::HeaderMap,
+    request: &Request,
     instruction: &str,
     signed: &Signed<'_>,
     now_ms: u64,
-) -> Result<String, Reject> {
-    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-    let api_key = header("x-api-key").ok_or_else(|| unauthorized("Missing X-API-Key header"))?;
-    let signature =
-        header("x-signature").ok_or_else(|| unauthorized("Missing X-Signature header"))?;
-    let timestamp: u64 = header("x-timestamp")
+) -> Result<String, Unauthorized> {
+    let api_key = request
+        .header("x-api-key")
+        .ok_or_else(|| unauthorized("Missing X-API-Key header"))?;
+    let signature = request
+        .header("x-signature")
+        .ok_or_else(|| unauthorized("Missing X-Signature header"))?;
+    let timestamp: u64 = request
+        .header("x-timestamp")
         .ok_or_else(|| unauthorized("Missing X-Timestamp header"))?
         .trim()
         .parse()
         .map_err(|_| unauthorized("Invalid X-Timestamp header"))?;
-    let window = match header("x-window") {
-        None => signing::DEFAULT_WINDOW,
+    let window = match request.header("x-window") {
+        None => DEFAULT_WINDOW_MS,
         Some(text) => text
             .trim()
-            .parse::<u32>()
+            .parse::<u64>()
             .ok()
-            .and_then(|millis| Window::from_millis(millis).ok())
+            .filter(|millis| *millis <= MAX_WINDOW_MS)
             .ok_or_else(|| unauthorized("Invalid X-Window header: must be at most 60000"))?,
     };
     let message = signed
         .signing_string(instruction, timestamp, window)
         .ok_or_else(|| unauthorized("Invalid signature"))?;
-    match signing::verify(api_key, &message, signature) {
-        Ok(()) => {}
-        Err(VerifyError::BadApiKey) => return Err(unauthorized("Invalid X-API-Key header")),
-        Err(VerifyError::BadSignatureEncoding) => {
-            return Err(unauthorized("Invalid X-Signature header"));
-        }
-        Err(_) => return Err(unauthorized("Invalid signature")),
-    }
-    if now_ms > timestamp.saturating_add(u64::from(window.millis())) {
+    let key = verifying_key(api_key).ok_or_else(|| unauthorized("Invalid X-API-Key header"))?;
+    let signature: [u8; 64] = STANDARD
+        .decode(signature.trim())
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| unauthorized("Invalid X-Signature header"))?;
+    key.verify(message.as_bytes(), &Signature::from_bytes(&signature))
+        .map_err(|_| unauthorized("Invalid signature"))?;
+    if now_ms > timestamp.saturating_add(window) {
         return Err(unauthorized("Request has expired"));
     }
     if timestamp > now_ms.saturating_add(FUTURE_SKEW_MS) {
         return Err(unauthorized("Request timestamp is in the future"));
     }
     Ok(api_key.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// The reference's worked example (§2): an order cancel, sorted, instruction first.
+    #[test]
+    fn the_signing_string_follows_the_reference() {
+        let body = serde_json::json!({"symbol": "SOL_USDC", "orderId": "28"});
+        let signed = Signed::Object(body.as_object().unwrap());
+        assert_eq!(
+            signed
+                .signing_string("orderCancel", 1_614_550_000_000, 5_000)
+                .unwrap(),
+            "instruction=orderCancel&orderId=28&symbol=SOL_USDC&timestamp=1614550000000&window=5000"
+        );
+        let query = vec![
+            ("b".to_owned(), "2".to_owned()),
+            ("a".to_owned(), "1".to_owned()),
+        ];
+        assert_eq!(
+            Signed::Query(&query)
+                .signing_string("balanceQuery", 1, 5_000)
+                .unwrap(),
+            "instruction=balanceQuery&a=1&b=2&timestamp=1&window=5000"
+        );
+        let none: Vec<(String, String)> = Vec::new();
+        assert_eq!(
+            Signed::Query(&none)
+                .signing_string("balanceQuery", 1, 5_000)
+                .unwrap(),
+            "instruction=balanceQuery&timestamp=1&window=5000"
+        );
+    }
+
+    #[test]
+    fn booleans_are_lower_case_and_nulls_left_out() {
+        let body = serde_json::json!({"postOnly": true, "price": null, "clientId": 7});
+        let signed = Signed::Object(body.as_object().unwrap());
+        assert_eq!(
+            signed.signing_string("orderExecute", 1, 5_000).unwrap(),
+            "instruction=orderExecute&clientId=7&postOnly=true&timestamp=1&window=5000"
+        );
+    }
+
+    #[test]
+    fn a_batch_signs_each_item_then_the_time_once() {
+        let body = serde_json::json!([{"symbol": "A", "side": "Bid"}, {"symbol": "B"}]);
+        let signed = Signed::Batch(body.as_array().unwrap());
+        assert_eq!(
+            signed.signing_string("orderExecute", 1, 5_000).unwrap(),
+            "instruction=orderExecute&side=Bid&symbol=A&instruction=orderExecute&symbol=B&timestamp=1&window=5000"
+        );
+    }
 }

@@ -1,86 +1,74 @@
-//! The fake exchange served in this process: a [`LocalTransport`] hands each signed request
-//! to the same router the HTTP fake uses (signature verified, engine run, the exchange's
-//! answer shapes), without a socket. What the MCP server's simulator and fast tests use.
+//! `backpack-sdk` wired to the simulator in this process: a [`LocalTransport`] hands each
+//! signed request to the simulator (signature verified, engine run, the exchange's answer
+//! shapes) without a socket. What the MCP server embeds and what fast tests use.
+//!
+//! This is the only place the testkit touches the SDK, and only its transport seam: the
+//! simulator parses what the SDK sends as it would parse any client's request.
 
 use std::sync::Arc;
 
-use backpack_sdk::Credentials;
 use backpack_sdk::client::{ClientBuilder, LocalRequest, LocalResponse, LocalTransport};
+use backpack_sdk::{Client, Credentials};
 use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
-use super::router::{Reply, Shared};
-use crate::exchange::{AccountId, Exchange};
+use super::{KeyPair, Request, Simulator};
 
 /// The base URL a local client reports: it is never contacted.
 pub const LOCAL_BASE_URL: &str = "http://backpack.simulator.invalid";
 
 #[derive(Debug)]
-struct InProcess(Arc<Shared>);
+struct InProcess(Simulator);
 
 impl LocalTransport for InProcess {
     fn send(&self, request: LocalRequest) -> LocalResponse {
-        let request = wiremock::Request {
-            url: request.url,
-            method: request.method,
-            headers: request.headers,
-            body: request.body.map(|b| b.to_vec()).unwrap_or_default(),
-        };
-        let (status, content_type, body) = match self.0.handle(&request) {
-            Reply::Json(status, body) => {
-                (status, "application/json; charset=utf-8", Bytes::from(body))
-            }
-            Reply::Text(status, body) => (status, "text/plain; charset=utf-8", Bytes::from(body)),
-        };
-        let mut headers = HeaderMap::new();
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-        LocalResponse {
-            status,
+        let headers = request.headers.iter().filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        });
+        let request = Request::new(
+            request.method.as_str(),
+            &request.url,
             headers,
-            body,
+            request.body.map(|b| b.to_vec()).unwrap_or_default(),
+        );
+        let answer = self.0.handle(&request);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static(answer.content_type()),
+        );
+        LocalResponse {
+            status: answer.status(),
+            headers,
+            body: Bytes::from(answer.body.clone()),
         }
     }
 }
 
-pub(super) fn transport(shared: &Arc<Shared>) -> Arc<dyn LocalTransport> {
-    Arc::new(InProcess(Arc::clone(shared)))
-}
-
-/// The simulated exchange in this process (see
-/// [`FakeBackpackBuilder::build_local`](super::FakeBackpackBuilder::build_local)).
-#[derive(Debug, Clone)]
-pub struct LocalBackpack {
-    pub(super) shared: Arc<Shared>,
-    pub(super) credentials: Credentials,
-    pub(super) account: AccountId,
-}
-
-impl LocalBackpack {
-    /// The default account's key pair.
+impl KeyPair {
+    /// The same key pair as SDK credentials.
     pub fn credentials(&self) -> Credentials {
-        self.credentials.clone()
+        Credentials::from_seed(&self.key.to_bytes())
     }
+}
 
-    /// The default account.
-    pub fn account(&self) -> AccountId {
-        self.account
-    }
-
-    /// Runs `f` on the engine (advanced to the current simulated time).
-    pub fn with_exchange<R>(&self, f: impl FnOnce(&mut Exchange) -> R) -> R {
-        f(&mut self.shared.exchange())
-    }
-
-    /// The transport to give a client.
+impl Simulator {
+    /// A transport that reaches this simulator directly.
     pub fn transport(&self) -> Arc<dyn LocalTransport> {
-        transport(&self.shared)
+        Arc::new(InProcess(self.clone()))
     }
 
-    /// A client builder already pointed at this exchange with the default account's keys.
+    /// The default account's key pair as SDK credentials.
+    pub fn credentials(&self) -> Credentials {
+        self.keys.credentials()
+    }
+
+    /// An SDK client builder already wired to this simulator with the default account's
+    /// keys.
     pub fn client_builder(&self) -> ClientBuilder {
-        backpack_sdk::Client::builder()
+        Client::builder()
             .base_url(LOCAL_BASE_URL)
-            .credentials(self.credentials.clone())
+            .credentials(self.credentials())
             .local_transport(self.transport())
     }
 }
@@ -89,12 +77,12 @@ impl LocalBackpack {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use super::super::FakeBackpack;
+    use super::super::{KeyPair, Simulator};
 
     #[tokio::test]
     async fn the_same_exchange_without_a_socket() {
-        let local = FakeBackpack::builder().build_local().unwrap();
-        let client = local.client_builder().build().unwrap();
+        let simulator = Simulator::builder().build().unwrap();
+        let client = simulator.client_builder().build().unwrap();
         let balances = client.account().balances().await.unwrap();
         assert_eq!(balances.get("USDC").available.value(), 100_000.into());
         let markets = client.markets().list(None).await.unwrap();
@@ -102,8 +90,8 @@ mod tests {
         // Signatures are still checked.
         let stranger = backpack_sdk::Client::builder()
             .base_url(super::LOCAL_BASE_URL)
-            .credentials(backpack_sdk::Credentials::from_seed(&[9; 32]))
-            .local_transport(local.transport())
+            .credentials(KeyPair::from_seed(&[9; 32]).credentials())
+            .local_transport(simulator.transport())
             .build()
             .unwrap();
         let error = stranger.account().balances().await.unwrap_err();

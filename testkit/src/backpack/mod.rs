@@ -1,45 +1,68 @@
-//! A fake Backpack REST server: wiremock in front, the [mock exchange](crate::exchange)
-//! behind.
+//! The Backpack Exchange simulator: the exchange's REST semantics over the
+//! [matching engine](crate::engine).
 //!
 //! It checks every signed request as the exchange does (rebuilds the signing string from the
 //! parameters received, verifies the ED25519 signature against `X-API-Key`, enforces the
 //! window), serves orders, balances, positions, fills, depth, tickers and trades from the
-//! engine in the exchange's JSON shapes, answers errors with the exchange's codes, and can
-//! inject faults ([`Fault`]).
+//! engine in the exchange's JSON shapes, and answers errors with the exchange's codes. It is
+//! written from the API reference with its own wire types ([`wire`]); it shares nothing with
+//! `backpack-sdk` but the protocol.
 //!
-//! ```no_run
-//! # async fn run() {
-//! use testkit::backpack::FakeBackpack;
-//! let fake = FakeBackpack::start().await;
-//! // Point any client at it:
-//! println!("{} {}", fake.uri(), fake.credentials().api_key());
-//! # }
+//! Two ways to reach it:
+//! - in this process, without a socket: [`Simulator::handle`] answers a [`Request`]; with the
+//!   `backpack-sdk` feature, [`Simulator::client_builder`] gives an SDK client wired to it
+//!   (what `trading-mcp` embeds);
+//! - over HTTP, with the `fakes` feature: [`FakeBackpack`] serves the same simulator on
+//!   127.0.0.1, records requests and injects faults (what tests use).
+//!
+//! ```
+//! use testkit::backpack::{Request, Simulator};
+//!
+//! let simulator = Simulator::builder().build().unwrap();
+//! let url = "http://sim.invalid/api/v1/depth?symbol=SOL_USDC&limit=5".parse().unwrap();
+//! let answer = simulator.handle(&Request::new("GET", &url, Vec::new(), Vec::new()));
+//! assert_eq!(answer.status(), 200);
+//! let depth: serde_json::Value = serde_json::from_slice(answer.body()).unwrap();
+//! assert_eq!(depth["asks"].as_array().unwrap().len(), 5);
 //! ```
 
+mod account;
 mod auth;
-mod faults;
+#[cfg(feature = "fakes")]
+mod fake;
+#[cfg(feature = "backpack-sdk")]
 mod local;
+mod market_data;
+mod orders;
+mod request;
 mod router;
+mod views;
+pub mod wire;
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use backpack_sdk::Credentials;
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::SigningKey;
 use rust_decimal::Decimal;
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-pub use faults::{Fault, FaultRule};
-pub use local::{LOCAL_BASE_URL, LocalBackpack};
+#[cfg(feature = "fakes")]
+pub use fake::{FakeBackpack, FakeBackpackBuilder, Fault, FaultRule};
+#[cfg(feature = "backpack-sdk")]
+pub use local::LOCAL_BASE_URL;
+pub use orders::OrderFilter;
+pub use request::Request;
 
-use crate::exchange::{AccountId, ConfigError, Exchange, ExchangeConfig};
-use router::Shared;
+use crate::engine::{AccountId, ConfigError, Exchange, ExchangeConfig, Reject, RejectKind};
+use router::{Reply, Shared};
+use wire::{ErrorBody, ErrorCode};
 
-/// The fake's notion of wall-clock time (for signature windows and `/api/v1/time`).
+/// The simulator's notion of wall-clock time (for signature windows, `/api/v1/time` and
+/// the pace of the simulated market).
 #[derive(Debug, Clone, Default)]
-pub enum FakeClock {
+pub enum SimClock {
     /// The system clock.
     #[default]
     System,
@@ -47,98 +70,141 @@ pub enum FakeClock {
     Manual(Arc<AtomicU64>),
 }
 
-impl FakeClock {
+impl SimClock {
     /// A manual clock reading `now_ms`.
     pub fn manual(now_ms: u64) -> Self {
-        FakeClock::Manual(Arc::new(AtomicU64::new(now_ms)))
+        SimClock::Manual(Arc::new(AtomicU64::new(now_ms)))
     }
 
     /// Milliseconds since the epoch.
     pub fn now_ms(&self) -> u64 {
         match self {
-            FakeClock::System => SystemTime::now()
+            SimClock::System => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
                 .unwrap_or(0),
-            FakeClock::Manual(now) => now.load(Ordering::SeqCst),
+            SimClock::Manual(now) => now.load(Ordering::SeqCst),
         }
     }
 
     /// Moves a manual clock forward (no effect on the system clock).
     pub fn advance(&self, millis: u64) {
-        if let FakeClock::Manual(now) = self {
+        if let SimClock::Manual(now) = self {
             now.fetch_add(millis, Ordering::SeqCst);
         }
+    }
+}
+
+/// An account's ED25519 key pair, as the exchange's users hold it: the secret is the base64
+/// of the 32-byte seed, the API key the base64 of the public key.
+#[derive(Clone)]
+pub struct KeyPair {
+    key: SigningKey,
+}
+
+impl std::fmt::Debug for KeyPair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyPair")
+            .field("api_key", &self.api_key())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyPair {
+    /// The key pair of a 32-byte seed.
+    pub fn from_seed(seed: &[u8; 32]) -> Self {
+        Self {
+            key: SigningKey::from_bytes(seed),
+        }
+    }
+
+    /// The key pair of a base64 secret (a 32-byte seed).
+    ///
+    /// # Errors
+    /// [`StartError`] when the text is not base64 of 32 bytes.
+    pub fn from_secret(secret: &str) -> Result<Self, StartError> {
+        let seed: [u8; 32] = STANDARD
+            .decode(secret.trim())
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| StartError("the secret must be base64 of a 32-byte seed".into()))?;
+        Ok(Self::from_seed(&seed))
+    }
+
+    /// `X-API-Key`: base64 of the public key.
+    pub fn api_key(&self) -> String {
+        STANDARD.encode(self.key.verifying_key().as_bytes())
+    }
+
+    /// The secret: base64 of the seed. Print it only where a person asked for it.
+    pub fn api_secret(&self) -> String {
+        STANDARD.encode(self.key.to_bytes())
     }
 }
 
 /// Seed of the default test key: fixed, so tests and snapshots are reproducible.
 const DEFAULT_SEED: [u8; 32] = [0x42; 32];
 
-/// Configures a [`FakeBackpack`].
+/// Configures a [`Simulator`].
 #[derive(Debug, Clone)]
-#[must_use = "call .start() to run the server"]
-pub struct FakeBackpackBuilder {
+#[must_use = "call .build() to make the simulator"]
+pub struct SimulatorBuilder {
     exchange: ExchangeConfig,
-    credentials: Credentials,
-    balances: Vec<(String, Decimal)>,
-    lent: Vec<(String, Decimal)>,
-    clock: FakeClock,
+    keys: KeyPair,
+    balances: Vec<(String, String)>,
+    lent: Vec<(String, String)>,
+    clock: SimClock,
     speed: u64,
-    record_requests: bool,
-    port: Option<u16>,
 }
 
-impl Default for FakeBackpackBuilder {
+impl Default for SimulatorBuilder {
     fn default() -> Self {
         Self {
             exchange: ExchangeConfig::default(),
-            credentials: Credentials::from_seed(&DEFAULT_SEED),
-            balances: vec![
-                ("USDC".into(), Decimal::from(100_000)),
-                ("SOL".into(), Decimal::from(500)),
-                ("BTC".into(), Decimal::from(2)),
-                ("ETH".into(), Decimal::from(25)),
-            ],
+            keys: KeyPair::from_seed(&DEFAULT_SEED),
+            balances: [
+                ("USDC", "100000"),
+                ("SOL", "500"),
+                ("BTC", "2"),
+                ("ETH", "25"),
+            ]
+            .map(|(asset, amount)| (asset.to_owned(), amount.to_owned()))
+            .to_vec(),
             lent: Vec::new(),
-            clock: FakeClock::System,
+            clock: SimClock::System,
             speed: 1,
-            record_requests: true,
-            port: None,
         }
     }
 }
 
-impl FakeBackpackBuilder {
+impl SimulatorBuilder {
     /// Markets, seed and simulation settings of the engine.
     pub fn exchange(mut self, config: ExchangeConfig) -> Self {
         self.exchange = config;
         self
     }
 
-    /// The key pair of the default account.
-    pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = credentials;
+    /// The key pair of the default account (default: a fixed test key).
+    pub fn keys(mut self, keys: KeyPair) -> Self {
+        self.keys = keys;
         self
     }
 
-    /// Starting balances of the default account (replacing the defaults).
-    pub fn balances<'a>(mut self, balances: impl IntoIterator<Item = (&'a str, Decimal)>) -> Self {
-        self.balances = balances
-            .into_iter()
-            .map(|(a, d)| (a.to_owned(), d))
-            .collect();
+    /// Starting balances of the default account (replacing the defaults), e.g.
+    /// `[("USDC", "100000")]`; an amount that is not a non-negative decimal fails the build.
+    pub fn balances<'a>(mut self, balances: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        self.balances = owned(balances);
         self
     }
 
-    /// Lent balances of the default account.
-    pub fn lent<'a>(mut self, lent: impl IntoIterator<Item = (&'a str, Decimal)>) -> Self {
-        self.lent = lent.into_iter().map(|(a, d)| (a.to_owned(), d)).collect();
+    /// Lent balances of the default account, like [`balances`](Self::balances).
+    pub fn lent<'a>(mut self, lent: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        self.lent = owned(lent);
         self
     }
 
     /// Wall clock (default: the system clock).
-    pub fn clock(mut self, clock: FakeClock) -> Self {
+    pub fn clock(mut self, clock: SimClock) -> Self {
         self.clock = clock;
         self
     }
@@ -149,103 +215,57 @@ impl FakeBackpackBuilder {
         self
     }
 
-    /// Whether requests are recorded for [`FakeBackpack::received_requests`] (default on;
-    /// turn off for long-running servers).
-    pub fn record_requests(mut self, record: bool) -> Self {
-        self.record_requests = record;
-        self
-    }
-
-    /// Listen on this port of 127.0.0.1 (default: an ephemeral port).
-    pub fn port(mut self, port: u16) -> Self {
-        self.port = Some(port);
-        self
-    }
-
-    /// The engine with the default account, shared by every way of serving it.
-    fn engine(&self) -> Result<(Arc<Shared>, AccountId), StartError> {
+    /// The simulator.
+    ///
+    /// # Errors
+    /// [`StartError`] if the engine configuration or a balance is invalid.
+    pub fn build(self) -> Result<Simulator, StartError> {
+        let balances = amounts(&self.balances)?;
+        let lent = amounts(&self.lent)?;
         let mut config = self.exchange.clone();
         config.start_ms = self.clock.now_ms();
         let mut exchange = Exchange::new(config)?;
-        let balances: Vec<(&str, Decimal)> = self
-            .balances
-            .iter()
-            .map(|(a, d)| (a.as_str(), *d))
-            .collect();
-        let account = exchange.add_account(self.credentials.api_key(), &balances)?;
-        for (asset, amount) in &self.lent {
+        let balances: Vec<(&str, Decimal)> =
+            balances.iter().map(|(a, d)| (a.as_str(), *d)).collect();
+        let account = exchange.add_account(&self.keys.api_key(), &balances)?;
+        for (asset, amount) in &lent {
             exchange.deposit(account, asset, Decimal::ZERO, *amount)?;
         }
-        Ok((
-            Arc::new(Shared::new(exchange, self.clock.clone(), self.speed)),
-            account,
-        ))
-    }
-
-    /// The simulated exchange in this process, without a server: the SDK client reaches it
-    /// through a [`LocalTransport`](backpack_sdk::client::LocalTransport) (requests are
-    /// signed and verified, never sent over a socket; faults do not apply).
-    ///
-    /// # Errors
-    /// [`StartError`] if the engine configuration is invalid.
-    pub fn build_local(self) -> Result<LocalBackpack, StartError> {
-        let (shared, account) = self.engine()?;
-        Ok(LocalBackpack {
-            shared,
-            credentials: self.credentials,
+        Ok(Simulator {
+            shared: Arc::new(Shared::new(exchange, self.clock, self.speed)),
+            keys: self.keys,
             account,
         })
-    }
-
-    /// Starts the server.
-    ///
-    /// # Errors
-    /// [`StartError`] if the engine configuration is invalid or the port cannot be bound.
-    pub async fn try_start(self) -> Result<FakeBackpack, StartError> {
-        let (shared, account) = self.engine()?;
-        let listener = TcpListener::bind(("127.0.0.1", self.port.unwrap_or(0))).map_err(|e| {
-            StartError(format!(
-                "cannot listen on 127.0.0.1:{}: {e}",
-                self.port.unwrap_or(0)
-            ))
-        })?;
-        let mut builder = MockServer::builder().listener(listener);
-        if !self.record_requests {
-            builder = builder.disable_request_recording();
-        }
-        let server = builder.start().await;
-        Mock::given(any())
-            .respond_with(ExchangeResponder(Arc::clone(&shared)))
-            .with_priority(10)
-            .named("mock exchange")
-            .mount(&server)
-            .await;
-        Ok(FakeBackpack {
-            server,
-            shared,
-            credentials: self.credentials,
-            account,
-        })
-    }
-
-    /// Starts the server.
-    ///
-    /// # Panics
-    /// If the configuration is invalid or the port is taken (test setup errors); use
-    /// [`try_start`](Self::try_start) to handle them.
-    #[allow(clippy::panic)]
-    pub async fn start(self) -> FakeBackpack {
-        match self.try_start().await {
-            Ok(fake) => fake,
-            Err(error) => panic!("fake Backpack server did not start: {error}"),
-        }
     }
 }
 
-/// Why the fake could not start.
+fn owned<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
+    items
+        .into_iter()
+        .map(|(asset, amount)| (asset.to_owned(), amount.to_owned()))
+        .collect()
+}
+
+fn amounts(items: &[(String, String)]) -> Result<Vec<(String, Decimal)>, StartError> {
+    items
+        .iter()
+        .map(|(asset, amount)| {
+            let value: Decimal = amount
+                .trim()
+                .parse()
+                .map_err(|_| StartError(format!("amount of {asset} is not a decimal: {amount}")))?;
+            if value < Decimal::ZERO {
+                return Err(StartError(format!("amount of {asset} is negative")));
+            }
+            Ok((asset.trim().to_uppercase(), value))
+        })
+        .collect()
+}
+
+/// Why a simulator or fake could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct StartError(String);
+pub struct StartError(pub(crate) String);
 
 impl From<ConfigError> for StartError {
     fn from(error: ConfigError) -> Self {
@@ -253,53 +273,62 @@ impl From<ConfigError> for StartError {
     }
 }
 
-struct ExchangeResponder(Arc<Shared>);
+/// An answer of the simulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+}
 
-impl Respond for ExchangeResponder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        self.0.handle(request).into_template()
+impl Response {
+    fn from_reply(reply: Reply) -> Self {
+        let (status, content_type, body) = reply.into_parts();
+        Self {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    /// HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// `application/json; charset=utf-8` or `text/plain; charset=utf-8`.
+    pub fn content_type(&self) -> &'static str {
+        self.content_type
+    }
+
+    /// The body.
+    pub fn body(&self) -> &[u8] {
+        &self.body
     }
 }
 
-/// A running fake Backpack server on 127.0.0.1. Stops when dropped.
-pub struct FakeBackpack {
-    server: MockServer,
+/// The simulated exchange, in this process. Cheap to clone (clones share the exchange).
+#[derive(Debug, Clone)]
+pub struct Simulator {
     shared: Arc<Shared>,
-    credentials: Credentials,
+    keys: KeyPair,
     account: AccountId,
 }
 
-impl std::fmt::Debug for FakeBackpack {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FakeBackpack")
-            .field("uri", &self.server.uri())
-            .field("account", &self.account)
-            .finish_non_exhaustive()
-    }
-}
-
-impl FakeBackpack {
-    /// Starts a fake with the default markets and a funded default account.
-    ///
-    /// # Panics
-    /// If no local port can be bound.
-    pub async fn start() -> FakeBackpack {
-        FakeBackpackBuilder::default().start().await
+impl Simulator {
+    /// Configures a simulator.
+    pub fn builder() -> SimulatorBuilder {
+        SimulatorBuilder::default()
     }
 
-    /// Configures a fake.
-    pub fn builder() -> FakeBackpackBuilder {
-        FakeBackpackBuilder::default()
-    }
-
-    /// Base URL, e.g. `http://127.0.0.1:41234`.
-    pub fn uri(&self) -> String {
-        self.server.uri()
+    /// Answers one request as the exchange would.
+    pub fn handle(&self, request: &Request) -> Response {
+        Response::from_reply(self.shared.handle(request))
     }
 
     /// The default account's key pair.
-    pub fn credentials(&self) -> Credentials {
-        self.credentials.clone()
+    pub fn keys(&self) -> &KeyPair {
+        &self.keys
     }
 
     /// The default account.
@@ -307,8 +336,8 @@ impl FakeBackpack {
         self.account
     }
 
-    /// The fake's wall clock.
-    pub fn clock(&self) -> &FakeClock {
+    /// The simulator's wall clock.
+    pub fn clock(&self) -> &SimClock {
         &self.shared.clock
     }
 
@@ -324,27 +353,47 @@ impl FakeBackpack {
     /// [`ConfigError`] if the key is already registered.
     pub fn add_account(
         &self,
-        credentials: &Credentials,
+        keys: &KeyPair,
         balances: &[(&str, Decimal)],
     ) -> Result<AccountId, ConfigError> {
-        self.with_exchange(|exchange| exchange.add_account(credentials.api_key(), balances))
+        self.with_exchange(|exchange| exchange.add_account(&keys.api_key(), balances))
     }
 
-    /// Injects a fault (see [`Fault`]).
-    pub async fn inject(&self, rule: impl Into<FaultRule>) {
-        rule.into()
-            .into_mock(Arc::clone(&self.shared))
-            .mount(&self.server)
-            .await;
+    /// The open orders of `account`, as `GET /api/v1/orders` shows them.
+    pub fn open_orders(&self, account: AccountId) -> Vec<wire::Order> {
+        self.with_exchange(|exchange| orders::open_orders(exchange, account, None, None))
     }
 
-    /// A transport that reaches this fake's engine directly, without the server.
-    pub fn transport(&self) -> Arc<dyn backpack_sdk::client::LocalTransport> {
-        local::transport(&self.shared)
+    /// Every order of `account` the simulator remembers (open and finished, up to the
+    /// engine's history limit), oldest first, as the order history shows them; unlike the
+    /// endpoint, not paged.
+    pub fn order_history(&self, account: AccountId) -> Vec<wire::HistoricalOrder> {
+        self.with_exchange(|exchange| orders::all_orders(exchange, account))
     }
+}
 
-    /// Every request received so far (empty if recording is off).
-    pub async fn received_requests(&self) -> Vec<Request> {
-        self.server.received_requests().await.unwrap_or_default()
+/// HTTP status of an engine refusal.
+pub(crate) fn status_of(reject: &Reject) -> u16 {
+    match reject.kind {
+        RejectKind::NotFound => 404,
+        _ => 400,
+    }
+}
+
+/// The exchange's error body for an engine refusal.
+pub(crate) fn error_body(reject: &Reject) -> ErrorBody {
+    let code = match reject.kind {
+        RejectKind::InvalidPrice => ErrorCode::InvalidPrice,
+        RejectKind::InvalidQuantity => ErrorCode::InvalidQuantity,
+        RejectKind::InvalidOrder => ErrorCode::InvalidOrder,
+        RejectKind::InsufficientFunds => ErrorCode::InsufficientFunds,
+        RejectKind::InsufficientMargin => ErrorCode::InsufficientMargin,
+        RejectKind::NotFound => ErrorCode::ResourceNotFound,
+        RejectKind::UnknownAccount => ErrorCode::Unauthorized,
+        _ => ErrorCode::InvalidClientRequest,
+    };
+    ErrorBody {
+        code,
+        message: reject.message.clone(),
     }
 }

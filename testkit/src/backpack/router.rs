@@ -5,22 +5,19 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use backpack_sdk::model::{
-    AccountSettings, ApiErrorBody, ApiErrorCode, AssetInfo, AssetToken, CancelOrderType,
-    ExchangeStatus, MarketType, MaxOrderQuantity, OrderExecutePayload, Quantity, SortDirection,
-    Status,
-};
-use backpack_sdk::signing::Params;
+use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
-use wiremock::http::Method;
-use wiremock::{Request, ResponseTemplate};
 
-use super::FakeClock;
-use super::auth::{Signed, verify_request};
-use crate::exchange::{AccountId, Exchange, OrderFilter, Reject};
+use super::auth::{Signed, Unauthorized, verify_request};
+use super::orders::OrderFilter;
+use super::request::Request;
+use super::wire::{self, Dec, ErrorBody, ErrorCode, OrderPayload};
+use super::{SimClock, account, error_body, market_data, orders, status_of};
+use crate::engine::{AccountId, Exchange, Reject};
 
-/// An answer before it becomes a `ResponseTemplate`.
+/// An answer: status, and a JSON or plain-text body.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reply {
     Json(u16, Vec<u8>),
     Text(u16, String),
@@ -34,11 +31,15 @@ impl Reply {
         }
     }
 
-    fn reject(reject: &Reject) -> Reply {
-        match serde_json::to_vec(&reject.body) {
-            Ok(body) => Reply::Json(reject.status, body),
-            Err(_) => Reply::Text(reject.status, reject.body.message.clone()),
+    pub(crate) fn error(status: u16, body: &ErrorBody) -> Reply {
+        match serde_json::to_vec(body) {
+            Ok(json) => Reply::Json(status, json),
+            Err(_) => Reply::Text(status, body.message.clone()),
         }
+    }
+
+    fn reject(reject: &Reject) -> Reply {
+        Reply::error(status_of(reject), &error_body(reject))
     }
 
     fn from_result<T: Serialize>(result: Result<T, Reject>) -> Reply {
@@ -53,14 +54,11 @@ impl Reply {
         Reply::Text(400, message)
     }
 
-    pub(crate) fn into_template(self) -> ResponseTemplate {
+    /// Status, content type and body.
+    pub(crate) fn into_parts(self) -> (u16, &'static str, Vec<u8>) {
         match self {
-            Reply::Json(status, body) => {
-                ResponseTemplate::new(status).set_body_raw(body, "application/json; charset=utf-8")
-            }
-            Reply::Text(status, body) => {
-                ResponseTemplate::new(status).set_body_raw(body, "text/plain; charset=utf-8")
-            }
+            Reply::Json(status, body) => (status, "application/json; charset=utf-8", body),
+            Reply::Text(status, body) => (status, "text/plain; charset=utf-8", body.into_bytes()),
         }
     }
 }
@@ -69,17 +67,15 @@ impl Reply {
 #[derive(Debug)]
 pub(crate) struct Shared {
     exchange: Mutex<Exchange>,
-    settings: Mutex<HashMap<AccountId, AccountSettings>>,
-    pub(crate) clock: FakeClock,
+    settings: Mutex<HashMap<AccountId, wire::AccountSettings>>,
+    pub(crate) clock: SimClock,
     /// Simulated milliseconds per wall-clock millisecond.
     speed: u64,
     wall_start_ms: u64,
     sim_start_ms: u64,
 }
 
-type Query = Vec<(String, String)>;
-
-fn param<'a>(query: &'a Query, name: &str) -> Option<&'a str> {
+fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
     query
         .iter()
         .rev()
@@ -87,7 +83,7 @@ fn param<'a>(query: &'a Query, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value.as_str())
 }
 
-fn required<'a>(query: &'a Query, name: &str) -> Result<&'a str, Reply> {
+fn required<'a>(query: &'a [(String, String)], name: &str) -> Result<&'a str, Reply> {
     param(query, name).ok_or_else(|| {
         Reply::parse_error(format!(
             "failed to parse parameter `{name}`: value is missing"
@@ -96,7 +92,7 @@ fn required<'a>(query: &'a Query, name: &str) -> Result<&'a str, Reply> {
 }
 
 /// Parses an optional parameter, answering like the exchange's parameter parser.
-fn parsed<T: std::str::FromStr>(query: &Query, name: &str) -> Result<Option<T>, Reply>
+fn parsed<T: std::str::FromStr>(query: &[(String, String)], name: &str) -> Result<Option<T>, Reply>
 where
     T::Err: std::fmt::Display,
 {
@@ -110,7 +106,7 @@ where
 }
 
 impl Shared {
-    pub(crate) fn new(exchange: Exchange, clock: FakeClock, speed: u64) -> Self {
+    pub(crate) fn new(exchange: Exchange, clock: SimClock, speed: u64) -> Self {
         let now = clock.now_ms();
         Self {
             sim_start_ms: exchange.now_ms(),
@@ -132,29 +128,29 @@ impl Shared {
 
     /// Answers one request.
     pub(crate) fn handle(&self, request: &Request) -> Reply {
-        let query: Query = request.url.query_pairs().into_owned().collect();
-        let path = request.url.path();
-        let method = &request.method;
-        match (method.as_str(), path) {
-            ("GET", "/api/v1/status") => Reply::json(&Status {
-                status: ExchangeStatus::Ok,
+        let query = request.query();
+        let path = request.path();
+        let method = request.method();
+        match (method, path) {
+            ("GET", "/api/v1/status") => Reply::json(&wire::ExchangeStatus {
+                status: "Ok",
                 message: None,
             }),
             ("GET", "/api/v1/ping") => Reply::Text(200, "pong".into()),
             ("GET", "/api/v1/time") => Reply::Text(200, self.clock.now_ms().to_string()),
             ("GET", _) if path.starts_with("/api/v1/") && is_public(path) => {
-                self.public(path, &query).unwrap_or_else(|reply| reply)
+                self.public(path, query).unwrap_or_else(|reply| reply)
             }
             _ => match route(method, path) {
                 Some(instruction) => self
-                    .private(request, instruction, &query)
+                    .private(request, instruction, query)
                     .unwrap_or_else(|reply| reply),
                 None => Reply::Text(404, "not found".into()),
             },
         }
     }
 
-    fn public(&self, path: &str, query: &Query) -> Result<Reply, Reply> {
+    fn public(&self, path: &str, query: &[(String, String)]) -> Result<Reply, Reply> {
         let exchange = self.exchange();
         let week = || match param(query, "interval") {
             None | Some("1d") => Ok(false),
@@ -166,16 +162,17 @@ impl Shared {
         Ok(match path {
             "/api/v1/assets" => Reply::json(&assets(&exchange)),
             "/api/v1/markets" => {
-                let market_type = param(query, "marketType").map(MarketType::from_wire);
-                Reply::json(&exchange.markets_view(market_type.as_ref()))
+                Reply::json(&market_data::markets(&exchange, param(query, "marketType")))
             }
             "/api/v1/market" => {
-                Reply::from_result(exchange.market_info(required(query, "symbol")?))
+                Reply::from_result(market_data::market(&exchange, required(query, "symbol")?))
             }
-            "/api/v1/ticker" => {
-                Reply::from_result(exchange.ticker(required(query, "symbol")?, week()?))
-            }
-            "/api/v1/tickers" => Reply::json(&exchange.tickers(week()?)),
+            "/api/v1/ticker" => Reply::from_result(market_data::ticker(
+                &exchange,
+                required(query, "symbol")?,
+                week()?,
+            )),
+            "/api/v1/tickers" => Reply::json(&market_data::tickers(&exchange, week()?)),
             "/api/v1/depth" => {
                 let limit = match param(query, "limit") {
                     None => None,
@@ -188,12 +185,14 @@ impl Shared {
                         ));
                     }
                 };
-                Reply::from_result(exchange.depth(required(query, "symbol")?, limit))
+                Reply::from_result(market_data::depth(
+                    &exchange,
+                    required(query, "symbol")?,
+                    limit,
+                ))
             }
             "/api/v1/klines" => {
-                let interval =
-                    backpack_sdk::model::KlineInterval::from_wire(required(query, "interval")?);
-                let seconds = interval.seconds().ok_or_else(|| {
+                let seconds = kline_seconds(required(query, "interval")?).ok_or_else(|| {
                     Reply::parse_error(
                         "failed to parse parameter `interval`: unknown variant".into(),
                     )
@@ -204,26 +203,50 @@ impl Shared {
                     )
                 })?;
                 let end = parsed::<i64>(query, "endTime")?;
-                Reply::from_result(exchange.klines(required(query, "symbol")?, seconds, start, end))
+                Reply::from_result(market_data::klines(
+                    &exchange,
+                    required(query, "symbol")?,
+                    seconds,
+                    start,
+                    end,
+                ))
             }
             "/api/v1/trades" => {
                 let limit = parsed::<usize>(query, "limit")?.unwrap_or(100).min(1_000);
-                Reply::from_result(exchange.trades(required(query, "symbol")?, limit, 0))
+                Reply::from_result(market_data::trades(
+                    &exchange,
+                    required(query, "symbol")?,
+                    limit,
+                    0,
+                ))
             }
             "/api/v1/trades/history" => {
                 let limit = parsed::<usize>(query, "limit")?.unwrap_or(100).min(1_000);
                 let offset = parsed::<usize>(query, "offset")?.unwrap_or(0);
-                Reply::from_result(exchange.trades(required(query, "symbol")?, limit, offset))
+                Reply::from_result(market_data::trades(
+                    &exchange,
+                    required(query, "symbol")?,
+                    limit,
+                    offset,
+                ))
             }
             "/api/v1/markPrices" => {
-                Reply::from_result(exchange.mark_prices(param(query, "symbol")))
+                Reply::from_result(market_data::mark_prices(&exchange, param(query, "symbol")))
             }
             "/api/v1/fundingRates" => {
                 let limit = parsed::<usize>(query, "limit")?.unwrap_or(100).min(10_000);
                 let offset = parsed::<usize>(query, "offset")?.unwrap_or(0);
-                Reply::json(&exchange.funding_rates(required(query, "symbol")?, limit, offset))
+                Reply::json(&market_data::funding_rates(
+                    &exchange,
+                    required(query, "symbol")?,
+                    limit,
+                    offset,
+                ))
             }
-            "/api/v1/openInterest" => Reply::json(&exchange.open_interest(param(query, "symbol"))),
+            "/api/v1/openInterest" => Reply::json(&market_data::open_interest(
+                &exchange,
+                param(query, "symbol"),
+            )),
             _ => Reply::Text(404, "not found".into()),
         })
     }
@@ -232,37 +255,38 @@ impl Shared {
         &self,
         request: &Request,
         instruction: &'static str,
-        query: &Query,
+        query: &[(String, String)],
     ) -> Result<Reply, Reply> {
-        let body: Option<Value> = if request.method == Method::GET {
+        let body: Option<Value> = if request.method() == "GET" {
             None
-        } else if request.body.is_empty() {
+        } else if request.body().is_empty() {
             Some(Value::Object(serde_json::Map::new()))
         } else {
-            Some(serde_json::from_slice(&request.body).map_err(|error| {
+            Some(serde_json::from_slice(request.body()).map_err(|error| {
                 Reply::parse_error(format!("parse request payload error: {error}"))
             })?)
         };
         let signed = match &body {
-            None => Signed::Single(Params::from_pairs(query.iter().cloned())),
+            None => Signed::Query(query),
             Some(Value::Array(items)) => Signed::Batch(items),
-            Some(value @ Value::Object(_)) => {
-                Signed::Single(Params::from_json_object(value).unwrap_or_default())
-            }
+            Some(Value::Object(object)) => Signed::Object(object),
             Some(_) => {
                 return Err(Reply::parse_error(
                     "parse request payload error: expected a JSON object".into(),
                 ));
             }
         };
-        let api_key = verify_request(&request.headers, instruction, &signed, self.clock.now_ms())
-            .map_err(|reject| Reply::reject(&reject))?;
+        let api_key = verify_request(request, instruction, &signed, self.clock.now_ms())
+            .map_err(|Unauthorized(body)| Reply::error(401, &body))?;
         let mut exchange = self.exchange();
         let account = exchange.account_id(&api_key).ok_or_else(|| {
-            Reply::reject(&Reject {
-                status: 401,
-                body: ApiErrorBody::new(ApiErrorCode::Unauthorized, "Unknown API key"),
-            })
+            Reply::error(
+                401,
+                &ErrorBody {
+                    code: ErrorCode::Unauthorized,
+                    message: "Unknown API key".into(),
+                },
+            )
         })?;
         let body = body.unwrap_or(Value::Null);
         let text = |name: &str| body.get(name).and_then(value_text);
@@ -272,49 +296,56 @@ impl Shared {
                 self.update_settings(&exchange, account, &body)?;
                 Reply::Text(200, String::new())
             }
-            "balanceQuery" => Reply::json(&exchange.balances(account)),
-            "collateralQuery" => Reply::json(&exchange.collateral(account)),
-            "positionQuery" => Reply::json(&exchange.positions(account, param(query, "symbol"))),
-            "borrowLendPositionQuery" => Reply::json(&exchange.borrow_lend_positions(account)),
+            "balanceQuery" => Reply::json(&account::balances(&exchange, account)),
+            "collateralQuery" => Reply::json(&account::collateral(&exchange, account)),
+            "positionQuery" => Reply::json(&account::positions(
+                &exchange,
+                account,
+                param(query, "symbol"),
+            )),
+            "borrowLendPositionQuery" => {
+                Reply::json(&account::borrow_lend_positions(&exchange, account))
+            }
             "maxOrderQuantity" => {
                 let symbol = required(query, "symbol")?;
-                let side = backpack_sdk::model::Side::from_wire(required(query, "side")?);
-                let price = parsed::<rust_decimal::Decimal>(query, "price")?;
+                let side = required(query, "side")?;
+                let price = parsed::<Decimal>(query, "price")?;
                 Reply::from_result(
-                    exchange
-                        .max_order_quantity(account, symbol, &side, price)
-                        .map(|quantity| MaxOrderQuantity {
+                    orders::max_order_quantity(&exchange, account, symbol, side, price).map(
+                        |quantity| wire::MaxOrderQuantity {
+                            max_order_quantity: Dec(quantity),
                             symbol: symbol.into(),
-                            max_order_quantity: Quantity::new(quantity),
-                        }),
+                            side: if side == "Ask" { "Ask" } else { "Bid" },
+                            price: price.map(Dec),
+                        },
+                    ),
                 )
             }
             "orderQuery" => {
                 let client_id = parsed::<u32>(query, "clientId")?;
-                Reply::from_result(exchange.open_order(
+                Reply::from_result(orders::open_order(
+                    &exchange,
                     account,
                     required(query, "symbol")?,
                     param(query, "orderId"),
                     client_id,
                 ))
             }
-            "orderQueryAll" => {
-                let market_type = param(query, "marketType").map(MarketType::from_wire);
-                Reply::json(&exchange.open_orders(
-                    account,
-                    param(query, "symbol"),
-                    market_type.as_ref(),
-                ))
-            }
+            "orderQueryAll" => Reply::json(&orders::open_orders(
+                &exchange,
+                account,
+                param(query, "symbol"),
+                param(query, "marketType"),
+            )),
             "orderExecute" if body.is_array() => {
-                let payloads: Vec<OrderExecutePayload> = serde_json::from_value(body)
+                let payloads: Vec<OrderPayload> = serde_json::from_value(body)
                     .map_err(|e| Reply::parse_error(format!("parse request payload error: {e}")))?;
-                Reply::json(&exchange.execute_batch(account, &payloads))
+                Reply::json(&orders::execute_batch(&mut exchange, account, &payloads))
             }
             "orderExecute" => {
-                let payload: OrderExecutePayload = serde_json::from_value(body)
+                let payload: OrderPayload = serde_json::from_value(body)
                     .map_err(|e| Reply::parse_error(format!("parse request payload error: {e}")))?;
-                Reply::from_result(exchange.execute_payload(account, &payload))
+                Reply::from_result(orders::execute(&mut exchange, account, &payload))
             }
             "orderCancel" => {
                 let symbol = text("symbol").unwrap_or_default();
@@ -322,7 +353,8 @@ impl Shared {
                     .get("clientId")
                     .and_then(value_text)
                     .and_then(|t| t.parse::<u32>().ok());
-                Reply::from_result(exchange.cancel_wire(
+                Reply::from_result(orders::cancel(
+                    &mut exchange,
                     account,
                     &symbol,
                     text("orderId").as_deref(),
@@ -330,31 +362,38 @@ impl Shared {
                 ))
             }
             "orderCancelAll" => {
-                let order_type = text("orderType").map(|t| CancelOrderType::from_wire(&t));
-                Reply::from_result(exchange.cancel_all_wire(
+                let order_type = text("orderType");
+                Reply::from_result(orders::cancel_all(
+                    &mut exchange,
                     account,
                     &text("symbol").unwrap_or_default(),
-                    order_type.as_ref(),
+                    order_type.as_deref(),
                 ))
             }
-            "orderHistoryQueryAll" => {
-                Reply::json(&exchange.order_history(account, &history_filter(query)?))
-            }
-            "fillHistoryQueryAll" => {
-                Reply::json(&exchange.fill_history(account, &history_filter(query)?))
-            }
-            "fundingHistoryQueryAll" => {
-                Reply::json(&exchange.funding_history(account, &history_filter(query)?))
-            }
+            "orderHistoryQueryAll" => Reply::json(&orders::order_history(
+                &exchange,
+                account,
+                &history_filter(query)?,
+            )),
+            "fillHistoryQueryAll" => Reply::json(&orders::fill_history(
+                &exchange,
+                account,
+                &history_filter(query)?,
+            )),
+            "fundingHistoryQueryAll" => Reply::json(&orders::funding_history(
+                &exchange,
+                account,
+                &history_filter(query)?,
+            )),
             _ => Reply::Text(404, "not found".into()),
         })
     }
 
-    fn settings(&self, exchange: &Exchange, account: AccountId) -> AccountSettings {
+    fn settings(&self, exchange: &Exchange, account: AccountId) -> wire::AccountSettings {
         let mut settings = self.settings.lock().unwrap_or_else(PoisonError::into_inner);
         settings
             .entry(account)
-            .or_insert_with(|| exchange.account_settings())
+            .or_insert_with(|| account::settings(exchange))
             .clone()
     }
 
@@ -375,7 +414,7 @@ impl Shared {
         };
         let leverage = match body.get("leverageLimit").and_then(value_text) {
             None => None,
-            Some(text) => Some(text.parse::<backpack_sdk::model::Rate>().map_err(|e| {
+            Some(text) => Some(text.parse::<Decimal>().map_err(|e| {
                 Reply::parse_error(format!("parse request payload error: leverageLimit: {e}"))
             })?),
         };
@@ -385,10 +424,10 @@ impl Shared {
             flag("autoRepayBorrows")?,
         );
         let mut current = self.settings(exchange, account);
-        current.auto_borrow_settlements = borrow.or(current.auto_borrow_settlements);
-        current.auto_lend = lend.or(current.auto_lend);
-        current.auto_repay_borrows = repay.or(current.auto_repay_borrows);
-        current.leverage_limit = leverage.or(current.leverage_limit);
+        current.auto_borrow_settlements = borrow.unwrap_or(current.auto_borrow_settlements);
+        current.auto_lend = lend.unwrap_or(current.auto_lend);
+        current.auto_repay_borrows = repay.unwrap_or(current.auto_repay_borrows);
+        current.leverage_limit = leverage.map_or(current.leverage_limit, Dec);
         self.settings
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -406,17 +445,17 @@ fn value_text(value: &Value) -> Option<String> {
     }
 }
 
-fn history_filter(query: &Query) -> Result<OrderFilter, Reply> {
-    let sort = param(query, "sortDirection").map(SortDirection::from_wire);
+fn history_filter(query: &[(String, String)]) -> Result<OrderFilter, Reply> {
+    let sort = param(query, "sortDirection");
     Ok(OrderFilter {
         symbol: param(query, "symbol").map(str::to_owned),
         order_id: param(query, "orderId").map(str::to_owned),
-        market_type: param(query, "marketType").map(MarketType::from_wire),
+        market_type: param(query, "marketType").map(str::to_owned),
         from_ms: parsed(query, "from")?,
         to_ms: parsed(query, "to")?,
         limit: parsed(query, "limit")?,
         offset: parsed(query, "offset")?.unwrap_or(0),
-        ascending: sort == Some(SortDirection::Asc),
+        ascending: sort == Some("Asc"),
     })
 }
 
@@ -439,8 +478,8 @@ fn is_public(path: &str) -> bool {
 }
 
 /// The instruction a signed endpoint requires.
-pub(crate) fn route(method: &Method, path: &str) -> Option<&'static str> {
-    Some(match (method.as_str(), path) {
+pub(crate) fn route(method: &str, path: &str) -> Option<&'static str> {
+    Some(match (method, path) {
         ("GET", "/api/v1/account") => "accountQuery",
         ("PATCH", "/api/v1/account") => "accountUpdate",
         ("GET", "/api/v1/capital") => "balanceQuery",
@@ -460,25 +499,47 @@ pub(crate) fn route(method: &Method, path: &str) -> Option<&'static str> {
     })
 }
 
-fn assets(exchange: &Exchange) -> Vec<AssetInfo> {
+fn assets(exchange: &Exchange) -> Vec<wire::Asset> {
     exchange
         .asset_names()
         .iter()
-        .map(|name| AssetInfo {
-            symbol: name.as_str().into(),
-            display_name: Some(name.clone()),
+        .map(|name| wire::Asset {
+            symbol: name.clone(),
+            display_name: name.clone(),
             coingecko_id: None,
-            tokens: vec![AssetToken {
-                display_name: Some(name.clone()),
-                blockchain: "Solana".into(),
+            tokens: vec![wire::AssetToken {
+                display_name: name.clone(),
+                blockchain: "Solana",
                 contract_address: None,
                 deposit_enabled: true,
-                minimum_deposit: Quantity::ZERO,
+                minimum_deposit: Dec(Decimal::ZERO),
                 withdraw_enabled: true,
-                minimum_withdrawal: Quantity::ZERO,
+                minimum_withdrawal: Dec(Decimal::ZERO),
                 maximum_withdrawal: None,
-                withdrawal_fee: Quantity::ZERO,
+                withdrawal_fee: Dec(Decimal::ZERO),
             }],
         })
         .collect()
+}
+
+/// Seconds of a kline interval (`1m` ... `1month`), `None` for an unknown one.
+fn kline_seconds(interval: &str) -> Option<i64> {
+    Some(match interval {
+        "1m" => 60,
+        "3m" => 180,
+        "5m" => 300,
+        "15m" => 900,
+        "30m" => 1_800,
+        "1h" => 3_600,
+        "2h" => 7_200,
+        "4h" => 14_400,
+        "6h" => 21_600,
+        "8h" => 28_800,
+        "12h" => 43_200,
+        "1d" => 86_400,
+        "3d" => 259_200,
+        "1w" => 604_800,
+        "1month" => 2_592_000,
+        _ => return None,
+    })
 }

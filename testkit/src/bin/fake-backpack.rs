@@ -10,14 +10,12 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, bail};
-use backpack_sdk::Credentials;
+use anyhow::Context;
 use clap::Parser;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
-use rust_decimal::Decimal;
-use testkit::backpack::FakeBackpack;
-use testkit::exchange::ExchangeConfig;
+use testkit::backpack::{FakeBackpack, KeyPair};
+use testkit::engine::ExchangeConfig;
 
 /// A fake Backpack Exchange REST server backed by a simulated exchange.
 #[derive(Debug, Parser)]
@@ -48,26 +46,19 @@ struct Ready<'a> {
     api_secret: &'a str,
 }
 
-fn parse_balances(text: &str) -> anyhow::Result<Vec<(String, Decimal)>> {
+fn parse_balances(text: &str) -> anyhow::Result<Vec<(String, String)>> {
     text.split(',')
         .filter(|part| !part.trim().is_empty())
         .map(|part| {
             let (asset, amount) = part
                 .split_once('=')
                 .with_context(|| format!("balance `{part}` is not ASSET=AMOUNT"))?;
-            let amount: Decimal = amount
-                .trim()
-                .parse()
-                .with_context(|| format!("amount of {asset} is not a number"))?;
-            if amount < Decimal::ZERO {
-                bail!("amount of {asset} is negative");
-            }
-            Ok((asset.trim().to_uppercase(), amount))
+            Ok((asset.trim().to_owned(), amount.trim().to_owned()))
         })
         .collect()
 }
 
-fn random_credentials() -> Credentials {
+fn random_keys() -> KeyPair {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
@@ -75,15 +66,15 @@ fn random_credentials() -> Credentials {
         ChaCha8Rng::seed_from_u64((nanos as u64) ^ u64::from(std::process::id()).rotate_left(32));
     let mut seed = [0u8; 32];
     rng.fill_bytes(&mut seed);
-    Credentials::from_seed(&seed)
+    KeyPair::from_seed(&seed)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let credentials = match &args.secret {
-        Some(secret) => Credentials::from_secret(secret).context("--secret")?,
-        None => random_credentials(),
+    let keys = match &args.secret {
+        Some(secret) => KeyPair::from_secret(secret).context("--secret")?,
+        None => random_keys(),
     };
     let balances = parse_balances(&args.balances)?;
     let fake = FakeBackpack::builder()
@@ -91,18 +82,17 @@ async fn main() -> anyhow::Result<()> {
             seed: args.seed,
             ..ExchangeConfig::default()
         })
-        .credentials(credentials.clone())
-        .balances(balances.iter().map(|(a, d)| (a.as_str(), *d)))
+        .keys(keys.clone())
+        .balances(balances.iter().map(|(a, d)| (a.as_str(), d.as_str())))
         .speed(args.speed)
         .record_requests(false)
         .port(args.port)
         .try_start()
         .await?;
-    let secret = credentials.expose_secret();
     let ready = serde_json::to_string(&Ready {
         base_url: &fake.uri(),
-        api_key: credentials.api_key(),
-        api_secret: &secret,
+        api_key: &keys.api_key(),
+        api_secret: &keys.api_secret(),
     })?;
     #[allow(clippy::print_stdout)] // the program's one line of output
     {

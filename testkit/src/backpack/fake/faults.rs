@@ -11,7 +11,8 @@ use std::time::Duration;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockBuilder, Request, ResponseTemplate};
 
-use super::router::{Reply, Shared};
+use super::super::router::{Reply, Shared};
+use super::{respond, to_request};
 
 /// A failure to inject.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,7 +116,7 @@ impl FaultRule {
         }
         let mock = match self.fault {
             Fault::DropConnection => builder.respond_with_err(move |request: &Request| {
-                let _ = shared.handle(request);
+                let _ = shared.handle(&to_request(request));
                 std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
                     "fault injection: connection dropped",
@@ -163,22 +164,20 @@ impl wiremock::Respond for FaultResponder {
                 error_json(*status, "SERVER_ERROR", "Internal server error")
             }
             Fault::ServerErrorAfterProcessing { status } => {
-                let _ = self.shared.handle(request);
+                let _ = self.shared.handle(&to_request(request));
                 error_json(*status, "SERVER_ERROR", "Internal server error")
             }
             Fault::Maintenance => error_json(503, "MAINTENANCE", "Exchange is under maintenance"),
-            Fault::Slow { delay } => self
-                .shared
-                .handle(request)
-                .into_template()
-                .set_delay(*delay),
+            Fault::Slow { delay } => {
+                respond(self.shared.handle(&to_request(request))).set_delay(*delay)
+            }
             Fault::MalformedBody => {
-                let _ = self.shared.handle(request);
+                let _ = self.shared.handle(&to_request(request));
                 ResponseTemplate::new(200)
                     .set_body_raw("{\"id\": 42, \"truncated", "application/json")
             }
             Fault::PlainTextError { status, message } => {
-                Reply::Text(*status, message.clone()).into_template()
+                respond(Reply::Text(*status, message.clone()))
             }
             // Drops are mounted with `respond_with_err`; answering here would be a bug.
             Fault::DropConnection | Fault::DropBeforeProcessing => ResponseTemplate::new(500),

@@ -6,11 +6,10 @@ use super::account::{Account, FillRecord};
 use super::market::{TradeRecord, floor_units};
 use super::order::{Kind, NewOrder, OrderRecord, Size};
 use super::types::{
-    AccountId, AssetId, Expiry, MarketId, OrderId, Reject, Side, Status, Stp, TimeInForce,
-    TriggerSize,
+    AccountId, AssetId, Expiry, MarketId, OrderId, Reject, RejectKind, Side, Status, Stp,
+    TimeInForce, TriggerSize,
 };
 use super::{Exchange, order::Crossing};
-use backpack_sdk::model::ApiErrorCode;
 
 /// Largest price (ticks) and size (steps) the engine accepts, so money never overflows.
 const MAX_UNITS: i64 = 1_000_000_000_000_000;
@@ -86,7 +85,7 @@ impl Exchange {
         let owner = self
             .accounts
             .get(account.0 as usize)
-            .ok_or_else(|| Reject::bad_request(ApiErrorCode::Unauthorized, "Unknown account"))?;
+            .ok_or_else(|| Reject::new(RejectKind::UnknownAccount, "Unknown account"))?;
         let market = self
             .markets
             .get(usize::from(order.market.0))
@@ -123,10 +122,7 @@ impl Exchange {
         }
         if let Kind::Limit { price, .. } = order.kind {
             if !in_bounds(price) {
-                return Err(Reject::bad_request(
-                    ApiErrorCode::InvalidPrice,
-                    "Price is invalid",
-                ));
+                return Err(Reject::new(RejectKind::InvalidPrice, "Price is invalid"));
             }
             if let Size::Base(steps) = order.size
                 && i128::from(price) * i128::from(steps) > i128::from(MAX_UNITS) * 1_000
@@ -135,8 +131,8 @@ impl Exchange {
             }
         }
         if order.reduce_only && !market.is_perp() {
-            return Err(Reject::bad_request(
-                ApiErrorCode::InvalidOrder,
+            return Err(Reject::new(
+                RejectKind::InvalidOrder,
                 "Reduce only orders are only supported on futures markets",
             ));
         }
@@ -162,8 +158,8 @@ impl Exchange {
         if let Some(client_id) = order.client_id
             && owner.open_by_client_id.contains_key(&client_id)
         {
-            return Err(Reject::bad_request(
-                ApiErrorCode::InvalidOrder,
+            return Err(Reject::new(
+                RejectKind::InvalidOrder,
                 format!("Order with client ID already exists: {client_id}"),
             ));
         }
@@ -199,13 +195,13 @@ impl Exchange {
             let asset = self.reserve_asset(&record);
             if market.is_perp() && self.free_margin(record.account, market.quote) < required {
                 return Err((
-                    Reject::bad_request(ApiErrorCode::InsufficientMargin, "Insufficient margin"),
+                    Reject::new(RejectKind::InsufficientMargin, "Insufficient margin"),
                     Box::new(record),
                 ));
             }
             if !self.accounts[record.account.0 as usize].lock(asset, required) {
                 return Err((
-                    Reject::bad_request(ApiErrorCode::InsufficientFunds, "Insufficient funds"),
+                    Reject::new(RejectKind::InsufficientFunds, "Insufficient funds"),
                     Box::new(record),
                 ));
             }

@@ -7,8 +7,6 @@
 
 use std::fmt;
 
-use backpack_sdk::model::{ApiErrorBody, ApiErrorCode, ExpiryReason, OrderStatus};
-
 /// Index of a market in the exchange.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct MarketId(pub u16);
@@ -102,45 +100,60 @@ pub enum TriggerSize {
     Percent(rust_decimal::Decimal),
 }
 
-/// Why the engine refused a request. Maps to the exchange's error answers.
+/// What kind of refusal: each venue simulator maps it to its own error answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectKind {
+    /// A malformed or contradictory request (unknown market, missing field, ...).
+    Invalid,
+    /// A price off the market's grid or out of range.
+    InvalidPrice,
+    /// A quantity off the market's grid or out of range.
+    InvalidQuantity,
+    /// An order the engine will not accept as a whole (duplicate client id, ...).
+    InvalidOrder,
+    /// Not enough balance.
+    InsufficientFunds,
+    /// Not enough margin.
+    InsufficientMargin,
+    /// No such order (or other resource).
+    NotFound,
+    /// No such account.
+    UnknownAccount,
+}
+
+/// Why the engine refused a request: a kind and a human message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reject {
-    /// HTTP status the exchange answers with.
-    pub status: u16,
-    /// Error code and message.
-    pub body: ApiErrorBody,
+    /// What kind of refusal.
+    pub kind: RejectKind,
+    /// What was wrong, in words.
+    pub message: String,
 }
 
 impl Reject {
-    /// A 400 with `code` and `message`.
-    pub fn bad_request(code: ApiErrorCode, message: impl Into<String>) -> Self {
+    /// A refusal of `kind` with `message`.
+    pub fn new(kind: RejectKind, message: impl Into<String>) -> Self {
         Self {
-            status: 400,
-            body: ApiErrorBody::new(code, message),
+            kind,
+            message: message.into(),
         }
     }
 
-    /// `400 INVALID_CLIENT_REQUEST`.
+    /// A malformed or contradictory request.
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self::bad_request(ApiErrorCode::InvalidClientRequest, message)
+        Self::new(RejectKind::Invalid, message)
     }
 
-    /// `404 RESOURCE_NOT_FOUND`.
+    /// No such order.
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self {
-            status: 404,
-            body: ApiErrorBody::new(ApiErrorCode::ResourceNotFound, message),
-        }
+        Self::new(RejectKind::NotFound, message)
     }
 }
 
 impl fmt::Display for Reject {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status, self.body.code, self.body.message
-        )
+        write!(f, "{:?}: {}", self.kind, self.message)
     }
 }
 
@@ -173,19 +186,6 @@ impl Status {
             Status::New | Status::PartiallyFilled | Status::TriggerPending
         )
     }
-
-    /// The wire status.
-    pub fn to_wire(self) -> OrderStatus {
-        match self {
-            Status::New => OrderStatus::New,
-            Status::PartiallyFilled => OrderStatus::PartiallyFilled,
-            Status::Filled => OrderStatus::Filled,
-            Status::Cancelled => OrderStatus::Cancelled,
-            Status::Expired(_) => OrderStatus::Expired,
-            Status::TriggerPending => OrderStatus::TriggerPending,
-            Status::TriggerFailed => OrderStatus::TriggerFailed,
-        }
-    }
 }
 
 /// Why the engine expired an order.
@@ -207,20 +207,4 @@ pub enum Expiry {
     ReduceOnlyNotReduced,
     /// Not enough margin.
     InsufficientMargin,
-}
-
-impl Expiry {
-    /// The wire reason.
-    pub fn to_wire(self) -> ExpiryReason {
-        match self {
-            Expiry::FillOrKill => ExpiryReason::FillOrKill,
-            Expiry::ImmediateOrCancel => ExpiryReason::ImmediateOrCancel,
-            Expiry::PostOnlyTaker => ExpiryReason::PostOnlyTaker,
-            Expiry::SelfTradePrevention => ExpiryReason::SelfTradePrevention,
-            Expiry::InsufficientFunds => ExpiryReason::InsufficientFunds,
-            Expiry::InsufficientLiquidity => ExpiryReason::InsufficientLiquidity,
-            Expiry::ReduceOnlyNotReduced => ExpiryReason::ReduceOnlyNotReduced,
-            Expiry::InsufficientMargin => ExpiryReason::InsufficientMargin,
-        }
-    }
 }

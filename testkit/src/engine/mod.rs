@@ -19,7 +19,7 @@
 //! (see [`ExchangeConfig::history_limit`]).
 //!
 //! ```
-//! use testkit::exchange::{Exchange, ExchangeConfig, NewOrder, Side};
+//! use testkit::engine::{Exchange, ExchangeConfig, NewOrder, Side};
 //! use rust_decimal::Decimal;
 //!
 //! let mut exchange = Exchange::new(ExchangeConfig::default()).unwrap();
@@ -35,13 +35,10 @@ mod book;
 mod conditional;
 mod invariants;
 mod market;
-mod market_data;
 mod matching;
 mod order;
 mod sim;
 mod types;
-mod views;
-mod wire;
 
 use std::collections::VecDeque;
 
@@ -52,14 +49,13 @@ pub use account::{AssetBalance, Position};
 pub use market::{MakerConfig, MarketConfig, MarketKind};
 pub use order::{Exit, Exits, Kind, NewOrder, Size, Trigger};
 pub use types::{
-    AccountId, AssetId, Expiry, MarketId, OrderId, Reject, Side, Status, Stp, TimeInForce,
-    TriggerSize, TriggerSource,
+    AccountId, AssetId, Expiry, MarketId, OrderId, Reject, RejectKind, Side, Status, Stp,
+    TimeInForce, TriggerSize, TriggerSource,
 };
-pub use wire::OrderFilter;
 
-use account::Account;
-use market::MarketState;
-use order::OrderRecord;
+pub(crate) use account::{Account, FillRecord, FundingRecord};
+pub(crate) use market::{MarketState, TradeRecord, floor_units};
+pub(crate) use order::OrderRecord;
 
 /// How the exchange is set up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,16 +99,16 @@ pub const MARKET_MAKER_KEY: &str = "testkit-market-maker";
 /// The mock exchange.
 #[derive(Debug)]
 pub struct Exchange {
-    config: ExchangeConfig,
-    now_ms: u64,
+    pub(crate) config: ExchangeConfig,
+    pub(crate) now_ms: u64,
     last_step_ms: u64,
-    assets: Vec<String>,
+    pub(crate) assets: Vec<String>,
     asset_index: FxHashMap<String, AssetId>,
-    markets: Vec<MarketState>,
-    market_index: FxHashMap<String, MarketId>,
-    accounts: Vec<Account>,
+    pub(crate) markets: Vec<MarketState>,
+    pub(crate) market_index: FxHashMap<String, MarketId>,
+    pub(crate) accounts: Vec<Account>,
     account_index: FxHashMap<String, AccountId>,
-    orders: FxHashMap<OrderId, OrderRecord>,
+    pub(crate) orders: FxHashMap<OrderId, OrderRecord>,
     next_order_id: u64,
     next_trade_id: u64,
     /// Fees collected (and funding rounding), per asset.
@@ -334,6 +330,51 @@ impl Exchange {
         self.markets
             .get(usize::from(market.0))
             .map_or(0, |m| m.book.len())
+    }
+
+    /// Names of every asset, in the order they were added.
+    pub fn asset_names(&self) -> &[String] {
+        &self.assets
+    }
+
+    /// The name of an asset (empty for an unknown one).
+    pub fn asset_name(&self, asset: AssetId) -> &str {
+        self.assets
+            .get(usize::from(asset.0))
+            .map_or("", String::as_str)
+    }
+
+    /// Value of one unit of `asset` in USDC: 1 for USDC, else the reference price of
+    /// `ASSET_USDC` (spot) or `ASSET_USDC_PERP`, else zero.
+    pub fn usd_price(&self, asset: AssetId) -> Decimal {
+        let name = self.asset_name(asset);
+        if name == "USDC" {
+            return Decimal::ONE;
+        }
+        [format!("{name}_USDC"), format!("{name}_USDC_PERP")]
+            .iter()
+            .find_map(|symbol| self.market_index.get(symbol))
+            .map_or(Decimal::ZERO, |id| {
+                let market = &self.markets[usize::from(id.0)];
+                market.price(market.reference)
+            })
+    }
+
+    /// An order of `account`, open or finished (recent ones are found first).
+    pub(crate) fn record(&self, account: AccountId, id: OrderId) -> Option<&OrderRecord> {
+        self.orders.get(&id).or_else(|| {
+            self.accounts
+                .get(account.0 as usize)?
+                .finished
+                .iter()
+                .rev()
+                .find(|r| r.id == id)
+        })
+    }
+
+    /// The market an order is on.
+    pub(crate) fn market_of(&self, record: &OrderRecord) -> &MarketState {
+        &self.markets[usize::from(record.order.market.0)]
     }
 
     fn next_order_id(&mut self) -> OrderId {
