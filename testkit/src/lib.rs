@@ -18,3 +18,8 @@
 pub mod backpack;
 pub mod engine;
 pub mod tws;
+
+/// The README's examples, compiled and run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
