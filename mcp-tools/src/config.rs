@@ -209,11 +209,54 @@ impl ConfirmPolicy {
     }
 }
 
-/// One venue's configuration.
+/// Where Backpack's calls go. The exchange has no paper accounts: a connection to it is
+/// live, so "live" without a connection cannot be written down.
+#[derive(Debug, Clone, Default)]
+pub enum BackpackConnection {
+    /// The built-in simulator.
+    #[default]
+    Simulated,
+    /// The exchange, real money: the client that reaches it (keys, base URL).
+    Exchange(Box<backpack_sdk::ClientBuilder>),
+}
+
+impl BackpackConnection {
+    /// `Simulated` or `Live`.
+    pub fn mode(&self) -> Mode {
+        match self {
+            BackpackConnection::Simulated => Mode::Simulated,
+            BackpackConnection::Exchange(_) => Mode::Live,
+        }
+    }
+}
+
+/// Where IBKR's calls go: the mode of a gateway is the one its configuration names (and
+/// the SDK checks against the account), so it cannot disagree with the connection.
+#[derive(Debug, Clone, Default)]
+pub enum IbkrConnection {
+    /// The built-in fake gateway.
+    #[default]
+    Simulated,
+    /// A TWS / IB Gateway.
+    Gateway(ibkr_sdk::Config),
+}
+
+impl IbkrConnection {
+    /// `Simulated`, `Paper` or `Live`.
+    pub fn mode(&self) -> Mode {
+        match self {
+            IbkrConnection::Simulated => Mode::Simulated,
+            IbkrConnection::Gateway(config) => match config.trading_mode {
+                ibkr_sdk::TradingMode::Paper => Mode::Paper,
+                ibkr_sdk::TradingMode::Live => Mode::Live,
+            },
+        }
+    }
+}
+
+/// One venue's policy: what may be called and how orders are limited and confirmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VenueConfig {
-    /// Simulated, paper or live.
-    pub mode: Mode,
     /// Tool groups.
     pub tiers: Tiers,
     /// Order limits.
@@ -229,11 +272,10 @@ pub struct ServerConfig {
     pub backpack: VenueConfig,
     /// Interactive Brokers.
     pub ibkr: VenueConfig,
-    /// The Backpack connection (keys, base URL) when the exchange is configured; `None`
-    /// runs the simulator.
-    pub backpack_client: Option<backpack_sdk::ClientBuilder>,
-    /// `ibkr-sdk` configuration when a real gateway is configured.
-    pub ibkr_gateway: Option<ibkr_sdk::Config>,
+    /// Where Backpack's calls go (its mode follows from it).
+    pub backpack_connection: BackpackConnection,
+    /// Where IBKR's calls go (its mode follows from it).
+    pub ibkr_connection: IbkrConnection,
     /// The journal file (`None`: no private state folder could be found; trading refuses).
     pub journal_path: Option<PathBuf>,
     /// The kill-switch file (`None`: as for the journal; the switch counts as engaged).
@@ -394,7 +436,6 @@ fn venue_config(
         backpack_live_ack(lookup)?;
     }
     Ok(VenueConfig {
-        mode,
         tiers,
         caps,
         confirm,
@@ -417,32 +458,32 @@ impl ServerConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
         // Keys are checked now, so a bad one stops the start instead of the first call.
-        let (backpack_mode, backpack_client) =
-            if set("BACKPACK_API_SECRET") || set("BACKPACK_PRIVATE_KEY") {
-                let client = backpack_sdk::ClientBuilder::from_lookup(&lookup)
-                    .map_err(|e| format!("Backpack configuration: {e}"))?;
-                (Mode::Live, Some(client))
-            } else {
-                (Mode::Simulated, None)
-            };
-        let backpack = venue_config(Venue::Backpack, backpack_mode, &lookup)?;
-
-        let (ibkr_mode, ibkr_gateway) = if set("IBKR_GATEWAY_HOST") || set("IBKR_GATEWAY_PORT") {
-            let mut gateway = ibkr_sdk::Config::from_lookup(&lookup).map_err(|e| e.to_string())?;
-            let mode = match gateway.trading_mode {
-                ibkr_sdk::TradingMode::Paper => Mode::Paper,
-                ibkr_sdk::TradingMode::Live => Mode::Live,
-            };
-            let tiers = venue_config(Venue::Ibkr, mode, &lookup)?.tiers;
-            // The trading tier is the one switch: it enables the SDK's orders, whose own
-            // rules (the live acknowledgement) then apply.
-            gateway.orders_enabled = tiers.trading;
-            gateway.validate().map_err(|e| e.to_string())?;
-            (mode, Some(gateway))
+        let backpack_connection = if set("BACKPACK_API_SECRET") || set("BACKPACK_PRIVATE_KEY") {
+            let client = backpack_sdk::ClientBuilder::from_lookup(&lookup)
+                .map_err(|e| format!("Backpack configuration: {e}"))?;
+            BackpackConnection::Exchange(Box::new(client))
         } else {
-            (Mode::Simulated, None)
+            BackpackConnection::Simulated
         };
-        let ibkr = venue_config(Venue::Ibkr, ibkr_mode, &lookup)?;
+        let backpack = venue_config(Venue::Backpack, backpack_connection.mode(), &lookup)?;
+
+        let ibkr_connection = if set("IBKR_GATEWAY_HOST") || set("IBKR_GATEWAY_PORT") {
+            let gateway = ibkr_sdk::Config::from_lookup(&lookup).map_err(|e| e.to_string())?;
+            IbkrConnection::Gateway(gateway)
+        } else {
+            IbkrConnection::Simulated
+        };
+        let ibkr = venue_config(Venue::Ibkr, ibkr_connection.mode(), &lookup)?;
+        let ibkr_connection = match ibkr_connection {
+            IbkrConnection::Gateway(mut gateway) => {
+                // The trading tier is the one switch: it enables the SDK's orders, whose own
+                // rules (the live acknowledgement) then apply.
+                gateway.orders_enabled = ibkr.tiers.trading;
+                gateway.validate().map_err(|e| e.to_string())?;
+                IbkrConnection::Gateway(gateway)
+            }
+            simulated => simulated,
+        };
 
         let dir = state_dir(&lookup);
         let path = |name: &str, default: &str| {
@@ -481,8 +522,8 @@ impl ServerConfig {
             simulator_seed,
             backpack,
             ibkr,
-            backpack_client,
-            ibkr_gateway,
+            backpack_connection,
+            ibkr_connection,
             journal_path,
             kill_switch_path: path("TRADING_MCP_KILL_SWITCH", "KILL"),
             confirm_ttl,
@@ -495,7 +536,6 @@ impl ServerConfig {
     /// Both venues simulated, every tier on, state files under `dir` (tests, the demo).
     pub fn simulated(dir: &std::path::Path) -> Self {
         let simulated = |venue: Venue| VenueConfig {
-            mode: Mode::Simulated,
             tiers: Tiers::ALL,
             caps: Caps::unlimited(venue.default_cap_currency()),
             confirm: ConfirmPolicy::Token,
@@ -503,8 +543,8 @@ impl ServerConfig {
         Self {
             backpack: simulated(Venue::Backpack),
             ibkr: simulated(Venue::Ibkr),
-            backpack_client: None,
-            ibkr_gateway: None,
+            backpack_connection: BackpackConnection::Simulated,
+            ibkr_connection: IbkrConnection::Simulated,
             journal_path: Some(dir.join("journal.db")),
             kill_switch_path: Some(dir.join("KILL")),
             confirm_ttl: Duration::from_secs(120),
@@ -517,6 +557,15 @@ impl ServerConfig {
     }
 
     /// The configuration of one venue.
+    /// Where a venue's orders go, as its connection says.
+    pub fn mode(&self, venue: Venue) -> Mode {
+        match venue {
+            Venue::Backpack => self.backpack_connection.mode(),
+            Venue::Ibkr => self.ibkr_connection.mode(),
+        }
+    }
+
+    /// A venue's policy.
     pub fn venue(&self, venue: Venue) -> &VenueConfig {
         match venue {
             Venue::Backpack => &self.backpack,
@@ -589,7 +638,7 @@ mod tests {
     fn no_keys_means_both_simulators_with_every_tier() {
         let config = from(&[("HOME", "/home/x")]).unwrap();
         assert_eq!(
-            (config.backpack.mode, config.ibkr.mode),
+            (config.mode(Venue::Backpack), config.mode(Venue::Ibkr)),
             (Mode::Simulated, Mode::Simulated)
         );
         assert_eq!(config.backpack.tiers, Tiers::ALL);
@@ -626,7 +675,10 @@ mod tests {
             ("BACKPACK_BASE_URL", "http://127.0.0.1:9"),
         ])
         .unwrap();
-        assert!(config.backpack_client.is_some());
+        assert!(matches!(
+            config.backpack_connection,
+            BackpackConnection::Exchange(_)
+        ));
         assert!(
             !format!("{config:?}").contains(SECRET),
             "Debug hides the key"
@@ -637,7 +689,7 @@ mod tests {
     fn a_real_venue_reads_only_until_trading_is_capped() {
         let config = from(&[("BACKPACK_API_SECRET", SECRET)]).unwrap();
         assert_eq!(
-            (config.backpack.mode, config.backpack.tiers),
+            (config.mode(Venue::Backpack), config.backpack.tiers),
             (Mode::Live, Tiers::READ)
         );
         let error = from(&[
@@ -698,13 +750,36 @@ mod tests {
     }
 
     #[test]
+    fn the_mode_is_the_connections_and_live_needs_a_real_one() {
+        // "live" without a gateway is the simulator, and says so; the mode is never stored
+        // apart from where the orders go.
+        let no_gateway = from(&[("TRADING_MODE", "live")]).unwrap();
+        assert!(matches!(
+            no_gateway.ibkr_connection,
+            IbkrConnection::Simulated
+        ));
+        assert_eq!(no_gateway.mode(Venue::Ibkr), Mode::Simulated);
+        let live = from(&[("IBKR_GATEWAY_PORT", "4001"), ("TRADING_MODE", "live")]).unwrap();
+        assert_eq!(live.mode(Venue::Ibkr), Mode::Live);
+        assert!(matches!(live.ibkr_connection, IbkrConnection::Gateway(_)));
+        assert_eq!(
+            BackpackConnection::default().mode(),
+            Mode::Simulated,
+            "Backpack is live only with a client to reach the exchange"
+        );
+    }
+
+    #[test]
     fn a_real_ibkr_gateway_trades_only_with_caps_and_the_sdk_rules() {
         let paper = from(&[("IBKR_GATEWAY_PORT", "4002")]).unwrap();
         assert_eq!(
-            (paper.ibkr.mode, paper.ibkr.tiers),
+            (paper.mode(Venue::Ibkr), paper.ibkr.tiers),
             (Mode::Paper, Tiers::READ)
         );
-        assert!(!paper.ibkr_gateway.unwrap().orders_enabled);
+        let IbkrConnection::Gateway(gateway) = &paper.ibkr_connection else {
+            panic!("a gateway was configured")
+        };
+        assert!(!gateway.orders_enabled);
         let live = from(&[
             ("IBKR_GATEWAY_PORT", "4001"),
             ("TRADING_MODE", "live"),

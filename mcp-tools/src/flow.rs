@@ -109,7 +109,7 @@ fn attempt(
 ) -> Attempt {
     Attempt {
         venue,
-        mode: state.config.venue(venue).mode,
+        mode: state.config.mode(venue),
         tool,
         session: session_of(ctx),
         symbol,
@@ -221,7 +221,7 @@ pub fn exposure_warnings(valued: &Valued, state: &AppState, venue: Venue) -> Vec
             }
         }
     }
-    if state.config.venue(venue).mode == Mode::Live {
+    if state.config.mode(venue) == Mode::Live {
         warnings.push("LIVE: this order trades real money".into());
     }
     if !state.config.orders_enabled {
@@ -245,7 +245,7 @@ pub async fn preview_caps(
     request: &serde_json::Value,
 ) -> Result<CapUsage, ToolError> {
     let config = state.config.venue(venue);
-    let mode = config.mode;
+    let mode = state.config.mode(venue);
     let used = match journaled(&state.journal, move |j| j.used(venue, mode, Utc::now())).await {
         Ok(used) => used,
         Err(error) => {
@@ -311,7 +311,7 @@ pub async fn place<V: OrderVenue>(
             return Err(error);
         }
     };
-    let message = question(order, config.mode, &valued);
+    let message = question(order, state.config.mode(V::VENUE), &valued);
     let policy = Policy {
         confirm: config.confirm,
         timeout: state.config.confirm_timeout,

@@ -24,6 +24,6 @@ pub mod state;
 pub mod tools;
 pub mod venues;
 
-pub use config::{Mode, ServerConfig, Tiers, Venue};
+pub use config::{BackpackConnection, IbkrConnection, Mode, ServerConfig, Tiers, Venue};
 pub use server::TradingServer;
 pub use state::AppState;

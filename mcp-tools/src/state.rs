@@ -51,12 +51,11 @@ impl AppState {
     /// # Errors
     /// Why it cannot be used now (the next call tries again).
     pub async fn backpack(&self) -> Result<Arc<BackpackVenue>, String> {
-        let mode = self.config.backpack.mode;
         let (speed, seed) = (self.config.simulator_speed, self.config.simulator_seed);
         self.backpack
             .get(|| {
-                let connection = self.config.backpack_client.clone();
-                BackpackVenue::start(mode, connection, speed, seed)
+                let connection = self.config.backpack_connection.clone();
+                BackpackVenue::start(connection, speed, seed)
             })
             .await
             .map_err(|e| self.redactor.text(&e))
@@ -67,10 +66,9 @@ impl AppState {
     /// # Errors
     /// Why it cannot be used now (the next call tries again).
     pub async fn ibkr(&self) -> Result<Arc<IbkrVenue>, String> {
-        let mode = self.config.ibkr.mode;
         let trading = self.config.ibkr.tiers.trading;
         self.ibkr
-            .get(|| IbkrVenue::start(mode, self.config.ibkr_gateway.clone(), trading))
+            .get(|| IbkrVenue::start(self.config.ibkr_connection.clone(), trading))
             .await
             .map_err(|e| self.redactor.text(&e))
     }

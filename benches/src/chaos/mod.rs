@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use mcp_tools::config::ConfirmPolicy;
 use mcp_tools::safety::redact::Redactor;
-use mcp_tools::{AppState, Mode, ServerConfig, TradingServer};
+use mcp_tools::{AppState, BackpackConnection, ServerConfig, TradingServer};
 use rmcp::model::CallToolRequestParams;
 use rmcp::service::RunningService;
 use rmcp::{RoleClient, ServiceExt};
@@ -366,12 +366,8 @@ pub async fn run(config: &ChaosConfig) -> anyhow::Result<ChaosReport> {
         .start()
         .await;
     let mut server_config = ServerConfig::simulated(&dir);
-    server_config.backpack.mode = Mode::Live;
-    server_config.backpack_client = Some(
-        backpack_sdk::Client::builder()
-            .base_url(exchange.uri())
-            .credentials(exchange.credentials()),
-    );
+    server_config.backpack_connection =
+        BackpackConnection::Exchange(Box::new(exchange.client_builder()));
     for venue in [&mut server_config.backpack, &mut server_config.ibkr] {
         venue.confirm = ConfirmPolicy::Token;
         venue.caps.max_order_notional = Some(config.order_cap);

@@ -455,7 +455,7 @@ impl TradingServer {
         let token = flow::issue_token(&self.state, &ctx, Venue::Backpack, canonical);
         Ok(structured(&BackpackPreview {
             order,
-            mode: self.state.config.backpack.mode,
+            mode: self.state.config.mode(Venue::Backpack),
             reference_price: depth.as_ref().and_then(|d| touch(d, spec.side())).or(last),
             exposure,
             estimated_fee,
@@ -565,7 +565,7 @@ impl TradingServer {
         InputResponses(responses): InputResponses,
     ) -> Result<CallToolResponse, ErrorData> {
         let request = serde_json::json!({ "cancelAll": p.symbol });
-        if self.state.config.backpack.mode != Mode::Simulated {
+        if self.state.config.mode(Venue::Backpack) != Mode::Simulated {
             let session = session_of(&ctx);
             let Some(token) = p.confirmation_token else {
                 let token = self
@@ -580,7 +580,7 @@ impl TradingServer {
             let message = format!(
                 "{} ({}): cancel EVERY open order on {}?",
                 Venue::Backpack.as_str(),
-                self.state.config.backpack.mode.as_str(),
+                self.state.config.mode(Venue::Backpack).as_str(),
                 p.symbol.as_str()
             );
             let pending = Pending {

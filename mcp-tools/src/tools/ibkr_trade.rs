@@ -354,7 +354,7 @@ impl TradingServer {
         let token = flow::issue_token(&self.state, &ctx, Venue::Ibkr, canonical);
         Ok(structured(&IbkrPreview {
             preview,
-            mode: self.state.config.ibkr.mode,
+            mode: self.state.config.mode(Venue::Ibkr),
             exposure,
             bracket: match asked {
                 Asked::Bracket(bracket) => Some(bracket),

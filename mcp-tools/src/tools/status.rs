@@ -95,7 +95,7 @@ impl TradingServer {
                     Err(_) => unavailable("ibkr", "still connecting".into()),
                 },
             };
-            let mode = config.mode;
+            let mode = state.config.mode(venue);
             let used = crate::flow::journaled(&state.journal, move |j| {
                 j.used(venue, mode, chrono::Utc::now())
             })

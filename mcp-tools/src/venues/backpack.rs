@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
-use backpack_sdk::{Client, ClientBuilder};
+use backpack_sdk::Client;
 use testkit::backpack::Simulator;
 use testkit::engine::ExchangeConfig;
 
 use super::Health;
-use crate::config::Mode;
+use crate::config::{BackpackConnection, Mode};
 
 /// A connected Backpack venue.
 pub struct BackpackVenue {
@@ -33,19 +33,18 @@ impl std::fmt::Debug for BackpackVenue {
 
 impl BackpackVenue {
     /// Starts the simulator (`speed`: simulated milliseconds per real one; `seed`: its
-    /// market's random path), or connects to the exchange with `connection`. A simulated mode
-    /// must come without a connection and a real one with it.
+    /// market's random path), or connects to the exchange.
     ///
     /// # Errors
     /// A message saying what is wrong with the configuration or the simulator.
     pub async fn start(
-        mode: Mode,
-        connection: Option<ClientBuilder>,
+        connection: BackpackConnection,
         speed: u64,
         seed: u64,
     ) -> Result<Self, String> {
-        match (mode, connection) {
-            (Mode::Simulated, None) => {
+        let mode = connection.mode();
+        match connection {
+            BackpackConnection::Simulated => {
                 let fake = Simulator::builder()
                     .exchange(ExchangeConfig {
                         seed,
@@ -61,17 +60,8 @@ impl BackpackVenue {
                     simulator: Some(fake),
                 })
             }
-            (Mode::Simulated, Some(_)) | (Mode::Paper | Mode::Live, None) => Err(format!(
-                "inconsistent Backpack configuration: mode {} {} a connection",
-                mode.as_str(),
-                if mode == Mode::Simulated {
-                    "with"
-                } else {
-                    "without"
-                }
-            )),
-            (Mode::Paper | Mode::Live, Some(connection)) => {
-                let client = connection
+            BackpackConnection::Exchange(connection) => {
+                let client = (*connection)
                     .build()
                     .map_err(|e| format!("Backpack configuration: {e}"))?;
                 if let Err(error) = client.sync_clock().await {

@@ -7,7 +7,7 @@ use ibkr_sdk::{Config, IbkrClient};
 use testkit::tws::FakeTws;
 
 use super::Health;
-use crate::config::Mode;
+use crate::config::{IbkrConnection, Mode};
 
 /// A connected IBKR venue.
 pub struct IbkrVenue {
@@ -43,9 +43,10 @@ impl IbkrVenue {
     ///
     /// # Errors
     /// A message saying why the gateway cannot be used.
-    pub async fn start(mode: Mode, gateway: Option<Config>, trading: bool) -> Result<Self, String> {
-        match (mode, gateway) {
-            (Mode::Simulated, _) | (_, None) => {
+    pub async fn start(connection: IbkrConnection, trading: bool) -> Result<Self, String> {
+        let mode = connection.mode();
+        match connection {
+            IbkrConnection::Simulated => {
                 let fake = FakeTws::builder()
                     .record_requests(false)
                     .try_start()
@@ -60,11 +61,11 @@ impl IbkrVenue {
                 let walk = fake.walk(Duration::from_secs(1), 7);
                 Ok(Self {
                     client,
-                    mode: Mode::Simulated,
+                    mode,
                     simulator: Some((fake, walk)),
                 })
             }
-            (_, Some(config)) => {
+            IbkrConnection::Gateway(config) => {
                 let client = IbkrClient::connect(config)
                     .await
                     .map_err(|e| e.to_string())?;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use mcp_tools::{Mode, Tiers};
+use mcp_tools::{IbkrConnection, Tiers};
 use serde_json::{Value, json};
 use testkit::tws::FakeTws;
 
@@ -229,9 +229,8 @@ fn paper_gateway(config: &mut mcp_tools::ServerConfig, port: u16) {
     let mut gateway = ibkr_sdk::Config::paper("127.0.0.1", port);
     gateway.connect_timeout = Duration::from_secs(2);
     gateway.request_timeout = Duration::from_secs(2);
-    config.ibkr.mode = Mode::Paper;
     config.ibkr.tiers = Tiers::READ;
-    config.ibkr_gateway = Some(gateway);
+    config.ibkr_connection = IbkrConnection::Gateway(gateway);
 }
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mcp_tools::Mode;
+use mcp_tools::BackpackConnection;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use testkit::backpack::{FakeBackpack, Fault};
@@ -30,13 +30,9 @@ fn caps_used(status: &Value, venue: &str) -> String {
 async fn a_backpack_order_whose_answer_is_lost_is_unknown_journaled_counted_and_found() {
     let exchange = FakeBackpack::builder().start().await;
     let h = start_adjusted(|config| {
-        config.backpack.mode = Mode::Live;
         config.backpack.caps.max_daily_notional = Some(Decimal::from(10_000));
-        config.backpack_client = Some(
-            backpack_sdk::Client::builder()
-                .base_url(exchange.uri())
-                .credentials(exchange.credentials()),
-        );
+        config.backpack_connection =
+            BackpackConnection::Exchange(Box::new(exchange.client_builder()));
     })
     .await;
     let p = preview(&h, resting_buy("1")).await;
