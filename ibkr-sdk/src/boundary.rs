@@ -30,33 +30,6 @@ pub(crate) fn from_ib_opt(value: Option<f64>) -> Option<Decimal> {
     value.and_then(from_ib)
 }
 
-/// Most significant digits a JSON number may carry: any decimal with up to 15 significant
-/// digits survives the trip through a double, so its shortest text is what the sender wrote.
-const EXACT_JSON_DIGITS: usize = 15;
-
-/// A JSON number (read by serde as a double) as a decimal, through its shortest text.
-///
-/// # Errors
-/// For NaN and infinities, and for numbers whose shortest text has more than 15 significant
-/// digits (they may not be the number the sender wrote; a string carries them exactly).
-/// Digits below a double's precision cannot be seen at all (`0.10000000000000000001` arrives
-/// as `0.1`).
-pub(crate) fn decimal_from_json_number(value: f64) -> Result<Decimal, String> {
-    if !value.is_finite() {
-        return Err("a decimal must be a finite number".into());
-    }
-    let text = value.to_string();
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    if digits.trim_matches('0').len() > EXACT_JSON_DIGITS {
-        return Err(format!(
-            "the JSON number {text} has more than {EXACT_JSON_DIGITS} significant digits, more \
-             than a JSON number carries exactly; send it as a string with the digits you mean"
-        ));
-    }
-    text.parse()
-        .map_err(|_| format!("{value} is not a decimal number"))
-}
-
 /// A decimal as the double the gateway wants.
 ///
 /// # Errors
@@ -81,23 +54,6 @@ pub(crate) fn to_ib(value: Decimal, what: &str) -> Result<f64, Error> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-
-    #[test]
-    fn json_numbers_a_double_cannot_carry_are_refused() {
-        assert_eq!(
-            decimal_from_json_number(189.51),
-            Ok("189.51".parse().unwrap())
-        );
-        assert_eq!(
-            decimal_from_json_number(1e20),
-            Ok("100000000000000000000".parse().unwrap())
-        );
-        #[allow(clippy::excessive_precision)] // the point: more digits than a double holds
-        let too_long = 150.123_456_789_012_345_67;
-        let error = decimal_from_json_number(too_long).unwrap_err();
-        assert!(error.contains("send it as a string"), "{error}");
-        assert!(decimal_from_json_number(f64::NAN).is_err());
-    }
 
     #[test]
     fn sentinels_and_non_finite_are_no_value() {

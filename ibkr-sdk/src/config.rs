@@ -23,6 +23,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+use trading_core::clock::SharedClock;
 
 use crate::error::Error;
 use crate::money::{Money, Quantity, parse_decimal};
@@ -100,6 +101,9 @@ pub struct Config {
     /// Messages per second sent to the gateway at most (IBKR documents 50 and may
     /// disconnect a client that keeps exceeding it); `None` sends without pacing.
     pub max_messages_per_second: Option<u32>,
+    /// Where "now" comes from (the front month of a future is the nearest expiry from
+    /// today); the system clock unless a test or simulation injects one.
+    pub clock: SharedClock,
 }
 
 impl Default for Config {
@@ -117,6 +121,7 @@ impl Default for Config {
             limits: Limits::default(),
             delayed_data_fallback: true,
             max_messages_per_second: Some(50),
+            clock: SharedClock::system(),
         }
     }
 }

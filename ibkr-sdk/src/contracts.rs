@@ -3,8 +3,8 @@
 
 use std::fmt;
 use std::str::FromStr;
+use trading_core::clock::{Clock, SharedClock};
 
-use chrono::Utc;
 use ibapi::contracts::{
     Contract as IbContract, Currency, Exchange, OptionRight, SecurityType, Symbol,
 };
@@ -423,7 +423,7 @@ impl<'a> Contracts<'a> {
         let chosen = if found.len() == 1 {
             found.remove(0)
         } else if spec.sec_type == SecType::Future && spec.expiry.is_none() {
-            let today = Utc::now().format("%Y%m%d").to_string();
+            let today = today(&self.client.config().clock);
             found.retain(|c| c.expiry.as_deref().is_some_and(|e| e >= today.as_str()));
             found.sort_by(|a, b| a.expiry.cmp(&b.expiry));
             if found.is_empty() {
@@ -446,6 +446,14 @@ impl<'a> Contracts<'a> {
         self.client.contract_cache().insert(key, chosen.clone());
         Ok(chosen)
     }
+}
+
+/// Today's date as IBKR writes expiries (`YYYYMMDD`), by `clock`.
+fn today(clock: &SharedClock) -> String {
+    i64::try_from(clock.now_ms())
+        .ok()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(String::new, |now| now.format("%Y%m%d").to_string())
 }
 
 #[cfg(test)]

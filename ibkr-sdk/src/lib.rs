@@ -69,6 +69,11 @@
 mod boundary;
 
 pub mod account;
+pub mod clock {
+    //! The injectable clock (shared with the rest of the toolkit through `trading-core`):
+    //! set [`Config::clock`](crate::Config::clock) to fix "now" in tests.
+    pub use trading_core::clock::{Clock, ManualClock, SharedClock, SystemClock};
+}
 pub mod client;
 pub mod config;
 pub mod contracts;

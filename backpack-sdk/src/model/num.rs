@@ -1,9 +1,9 @@
 //! Decimal newtypes for money: prices, quantities, notionals and rates.
 //!
 //! Every number the exchange sends or receives is a decimal string (`"180.50"`). These types
-//! wrap [`rust_decimal::Decimal`], keep the scale they were given (`"180.50"` stays `180.50`
-//! on the wire and in the signing string) and implement serde themselves, so no feature flag
-//! anywhere in a dependency graph can turn them into floats:
+//! are made by [`trading_core::decimal_newtype!`]: they keep the scale they were given
+//! (`"180.50"` stays `180.50` on the wire and in the signing string) and implement serde
+//! themselves, so no feature flag anywhere in a dependency graph can turn them into floats:
 //!
 //! - serialize: always a JSON string, exactly `Display` of the decimal;
 //! - deserialize: a JSON string, or a JSON number (integers exactly; a non-integer number is
@@ -11,229 +11,34 @@
 //!   `0.1000000000000000055…`; one whose text needs more than 15 significant digits is
 //!   refused, send it as a string). NaN, infinities and garbage are errors.
 
-use std::fmt;
-use std::str::FromStr;
+pub use trading_core::decimal::ParseDecimalError;
+pub(crate) use trading_core::decimal::decimal_from_json_number;
 
-use rust_decimal::Decimal;
-use serde::de::{self, Visitor};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// Why a decimal could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{input}` is not a decimal number")]
-pub struct ParseDecimalError {
-    input: String,
-}
-
-impl ParseDecimalError {
-    /// The text that failed to parse (truncated to 64 characters).
-    pub fn input(&self) -> &str {
-        &self.input
-    }
-}
-
-/// Parses a decimal from text, accepting plain (`"180.50"`) and scientific (`"1e-3"`) forms.
-pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, ParseDecimalError> {
-    let trimmed = text.trim();
-    Decimal::from_str(trimmed)
-        .or_else(|_| Decimal::from_scientific(trimmed))
-        .map_err(|_| ParseDecimalError {
-            input: text.chars().take(64).collect(),
-        })
-}
-
-struct DecimalVisitor;
-
-impl Visitor<'_> for DecimalVisitor {
-    type Value = Decimal;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str("a decimal number as a string (\"180.50\") or a JSON number")
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Decimal, E> {
-        parse_decimal(value).map_err(E::custom)
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Decimal, E> {
-        Ok(Decimal::from(value))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Decimal, E> {
-        Ok(Decimal::from(value))
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Decimal, E> {
-        decimal_from_json_number(value).map_err(E::custom)
-    }
-}
-
-/// Most significant digits a JSON number may carry: any decimal with up to 15 significant
-/// digits survives the trip through a double, so its shortest text is what the sender wrote.
-/// With more, digits the sender wrote may already be gone.
-const EXACT_JSON_DIGITS: usize = 15;
-
-/// The one place a float becomes money: a JSON number with a fraction, as serde_json hands
-/// it over. Rust prints the shortest text that round-trips to the same `f64`, which is the
-/// text the sender wrote for any number with up to 15 significant digits; that text is
-/// parsed, never the binary value, and no arithmetic is done on the float. A number whose
-/// shortest text has more significant digits is refused (it may not be the one the sender
-/// wrote). Digits below a double's precision cannot be seen at all (`0.10000000000000000001`
-/// arrives as `0.1`): numbers that need them must be sent as strings.
-pub(crate) fn decimal_from_json_number(value: f64) -> Result<Decimal, String> {
-    if !value.is_finite() {
-        return Err(format!("`{value}` is not a decimal number"));
-    }
-    let text = value.to_string();
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-    if digits.trim_matches('0').len() > EXACT_JSON_DIGITS {
-        return Err(format!(
-            "the JSON number {text} has more than {EXACT_JSON_DIGITS} significant digits, more \
-             than a JSON number carries exactly; send it as a string with the digits you mean"
-        ));
-    }
-    parse_decimal(&text).map_err(|error| error.to_string())
-}
-
-/// Deserializes a [`Decimal`] from a string or a number (see the module docs).
-pub(crate) fn deserialize_decimal<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Decimal, D::Error> {
-    deserializer.deserialize_any(DecimalVisitor)
-}
-
-macro_rules! decimal_newtype {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-        pub struct $name(Decimal);
-
-        impl $name {
-            /// Zero, with scale 0.
-            pub const ZERO: Self = Self(Decimal::ZERO);
-
-            /// Wraps a decimal as is (scale kept).
-            pub const fn new(value: Decimal) -> Self {
-                Self(value)
-            }
-
-            /// The decimal value.
-            pub const fn value(self) -> Decimal {
-                self.0
-            }
-
-            /// Whether the value is strictly greater than zero.
-            pub fn is_positive(self) -> bool {
-                self.0 > Decimal::ZERO
-            }
-
-            /// Whether the value is zero.
-            pub fn is_zero(self) -> bool {
-                self.0.is_zero()
-            }
-
-            /// Number of digits after the decimal point, as it will be sent.
-            pub fn scale(self) -> u32 {
-                self.0.scale()
-            }
-        }
-
-        impl From<Decimal> for $name {
-            fn from(value: Decimal) -> Self {
-                Self(value)
-            }
-        }
-
-        impl From<$name> for Decimal {
-            fn from(value: $name) -> Self {
-                value.0
-            }
-        }
-
-        impl From<u32> for $name {
-            fn from(value: u32) -> Self {
-                Self(Decimal::from(value))
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = ParseDecimalError;
-
-            fn from_str(text: &str) -> Result<Self, Self::Err> {
-                parse_decimal(text).map(Self)
-            }
-        }
-
-        impl TryFrom<&str> for $name {
-            type Error = ParseDecimalError;
-
-            fn try_from(text: &str) -> Result<Self, Self::Error> {
-                text.parse()
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&self.0, f)
-            }
-        }
-
-        impl fmt::Debug for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({})", stringify!($name), self.0)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.collect_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                deserialize_decimal(deserializer).map(Self)
-            }
-        }
-
-        #[cfg(feature = "schemars")]
-        impl schemars::JsonSchema for $name {
-            fn schema_name() -> std::borrow::Cow<'static, str> {
-                stringify!($name).into()
-            }
-
-            fn inline_schema() -> bool {
-                true
-            }
-
-            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                schemars::json_schema!({ "type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$" })
-            }
-        }
-    };
-}
-
-decimal_newtype!(
+trading_core::decimal_newtype!(
     /// A price in quote currency per unit of base currency (`"180.50"` USDC per SOL).
     Price
 );
-decimal_newtype!(
+trading_core::decimal_newtype!(
     /// A quantity of the base asset (`"1.5"` SOL), or of an asset in balances.
     Quantity
 );
-decimal_newtype!(
+trading_core::decimal_newtype!(
     /// An amount of quote currency: order value, executed quote quantity, PnL, equity, fees.
     Notional
 );
-decimal_newtype!(
+trading_core::decimal_newtype!(
     /// A dimensionless number: funding and interest rates, fee rates, multipliers, weights.
     Rate
 );
+
+#[cfg(feature = "schemars")]
+trading_core::decimal_json_schema!(Price, Quantity, Notional, Rate);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rust_decimal::Decimal;
 
     #[test]
     fn serializes_as_string_keeping_scale() {

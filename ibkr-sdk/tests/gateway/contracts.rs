@@ -1,9 +1,12 @@
 //! Contract resolution: stocks, front-month futures, options, indices; errors; the cache.
 
-use ibkr_sdk::{ConId, ContractSpec, Error, Right, SecType};
+use std::sync::Arc;
+
+use ibkr_sdk::clock::{ManualClock, SharedClock};
+use ibkr_sdk::{ConId, ContractSpec, Error, IbkrClient, Right, SecType};
 use testkit::tws::{FakeTws, RequestKind};
 
-use super::{AAPL, connect, dec};
+use super::{AAPL, config, connect, dec};
 
 #[tokio::test]
 async fn stocks_options_and_indices_resolve() {
@@ -59,18 +62,33 @@ async fn futures_default_to_the_front_month() {
         .await
         .unwrap();
     assert_eq!(all.len(), 3);
-    let today = chrono::Utc::now().format("%Y%m%d").to_string();
-    let front_expiry = ["20261218", "20270319", "20270618"]
-        .into_iter()
-        .find(|e| *e >= today.as_str())
-        .unwrap();
-    let front = client
-        .contracts()
-        .resolve(&ContractSpec::future("ES"))
-        .await
-        .unwrap();
-    assert_eq!(front.expiry.as_deref(), Some(front_expiry));
-    assert_eq!(front.multiplier, 50.into());
+    // The front month is the nearest expiry from the clock's today, whatever day the tests
+    // run: the fake lists ES for 2026-12-18, 2027-03-19 and 2027-06-18.
+    for (client_id, (today_ms, expected)) in (10..).zip([
+        (1_764_547_200_000, Some("20261218")), // 2025-12-01
+        (1_766_102_400_000, Some("20261218")), // 2025-12-19
+        (1_797_638_400_000, Some("20270319")), // 2026-12-19
+        (1_811_808_000_000, Some("20270618")), // 2027-06-01
+        (1_813_363_200_000, None),             // 2027-06-19
+    ]) {
+        let clock = Arc::new(ManualClock::new(today_ms));
+        let mut dated = config(&fake, false);
+        dated.clock = SharedClock::from(clock);
+        dated.client_id = client_id;
+        let client = IbkrClient::connect(dated).await.unwrap();
+        let front = client
+            .contracts()
+            .resolve(&ContractSpec::future("ES"))
+            .await;
+        match expected {
+            Some(expiry) => {
+                let front = front.unwrap();
+                assert_eq!(front.expiry.as_deref(), Some(expiry), "at {today_ms}");
+                assert_eq!(front.multiplier, 50.into());
+            }
+            None => assert!(front.is_err(), "every month has expired at {today_ms}"),
+        }
+    }
     let june = client
         .contracts()
         .resolve(&ContractSpec::future("ES").expiry("202706"))
