@@ -32,6 +32,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Duration;
+use trading_core::clock::SharedClock;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -276,6 +277,9 @@ pub struct ServerConfig {
     pub backpack_connection: BackpackConnection,
     /// Where IBKR's calls go (its mode follows from it).
     pub ibkr_connection: IbkrConnection,
+    /// Where "now" comes from: token and question expiries, the caps' 24-hour window, the
+    /// journal's time stamps (the system clock; tests inject one).
+    pub clock: SharedClock,
     /// The journal file (`None`: no private state folder could be found; trading refuses).
     pub journal_path: Option<PathBuf>,
     /// The kill-switch file (`None`: as for the journal; the switch counts as engaged).
@@ -524,6 +528,7 @@ impl ServerConfig {
             ibkr,
             backpack_connection,
             ibkr_connection,
+            clock: SharedClock::system(),
             journal_path,
             kill_switch_path: path("TRADING_MCP_KILL_SWITCH", "KILL"),
             confirm_ttl,
@@ -545,6 +550,7 @@ impl ServerConfig {
             ibkr: simulated(Venue::Ibkr),
             backpack_connection: BackpackConnection::Simulated,
             ibkr_connection: IbkrConnection::Simulated,
+            clock: SharedClock::system(),
             journal_path: Some(dir.join("journal.db")),
             kill_switch_path: Some(dir.join("KILL")),
             confirm_ttl: Duration::from_secs(120),

@@ -13,7 +13,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use chrono::Utc;
+use crate::safety::journal::utc;
 use rmcp::RoleServer;
 use rmcp::model::InputRequiredResult;
 use rmcp::service::RequestContext;
@@ -246,7 +246,8 @@ pub async fn preview_caps(
 ) -> Result<CapUsage, ToolError> {
     let config = state.config.venue(venue);
     let mode = state.config.mode(venue);
-    let used = match journaled(&state.journal, move |j| j.used(venue, mode, Utc::now())).await {
+    let now = utc(&state.config.clock);
+    let used = match journaled(&state.journal, move |j| j.used(venue, mode, now)).await {
         Ok(used) => used,
         Err(error) => {
             return Err(ToolError::refused(format!(
@@ -410,12 +411,13 @@ where
     let caps = state.config.venue(intent.attempt.venue).caps.clone();
     let kill_switch = state.kill_switch.clone();
     let reserved = intent.clone();
+    let now = utc(&state.config.clock);
     let id = journaled(&state.journal, move |j| {
         j.reserve(
             &reserved,
             &caps,
             || if gated { kill_switch.check() } else { Ok(()) },
-            Utc::now(),
+            now,
         )
     })
     .await

@@ -34,9 +34,12 @@ impl AppState {
     /// The state for `config`. A journal that cannot be opened does not stop the start:
     /// trading tools refuse with the reason (reads and cancels keep working).
     pub fn new(config: ServerConfig, redactor: Redactor) -> Arc<Self> {
-        let journal = Arc::new(Journal::new(config.journal_path.clone()));
+        let journal = Arc::new(Journal::with_clock(
+            config.journal_path.clone(),
+            config.clock.clone(),
+        ));
         Arc::new(Self {
-            tokens: TokenStore::new(config.confirm_ttl),
+            tokens: TokenStore::new(config.confirm_ttl, config.clock.clone()),
             kill_switch: KillSwitch::new(config.kill_switch_path.as_deref()),
             journal,
             redactor,

@@ -5,7 +5,7 @@ use backpack_sdk::client::{ManualClock, Reconciled};
 use backpack_sdk::model::*;
 use backpack_sdk::spec::OrderSpec;
 use std::sync::Arc;
-use testkit::backpack::{FakeBackpack, SimClock};
+use testkit::backpack::FakeBackpack;
 
 use super::common::{client_for, d, setup};
 
@@ -265,16 +265,12 @@ async fn history_pages_newest_first() {
 async fn watch_a_resting_order_fill_as_the_market_moves() {
     // Both clocks start together and move together: the fake's market moves with time.
     let start = 1_800_000_000_000;
-    let fake_clock = SimClock::manual(start);
+    let clock = Arc::new(ManualClock::new(start));
     let fake = FakeBackpack::builder()
-        .clock(fake_clock.clone())
+        .clock(Arc::clone(&clock))
         .start()
         .await;
-    let client_clock = Arc::new(ManualClock::new(start));
-    let client = client_for(&fake)
-        .clock(client_clock.clone())
-        .build()
-        .unwrap();
+    let client = client_for(&fake).clock(clock.clone()).build().unwrap();
     let bid = OrderSpec::limit("SOL_USDC", Side::Bid, d("178.20").into(), d("1").into())
         .client_id(9)
         .build()
@@ -285,8 +281,7 @@ async fn watch_a_resting_order_fill_as_the_market_moves() {
     );
     let mut filled = None;
     for _ in 0..2_000 {
-        fake_clock.advance(10_000);
-        client_clock.advance(10_000);
+        clock.advance(10_000);
         if let Reconciled::Finished(order) = client
             .orders()
             .reconcile("SOL_USDC", ClientOrderId(9))

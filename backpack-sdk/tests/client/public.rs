@@ -1,11 +1,14 @@
 //! Public market data through the client.
 
+use std::sync::Arc;
+
 use backpack_sdk::Client;
 use backpack_sdk::api::public::{GetKlines, GetMarkPrices};
+use backpack_sdk::client::ManualClock;
 use backpack_sdk::model::*;
 use backpack_sdk::spec::OrderSpec;
 
-use testkit::backpack::{FakeBackpack, SimClock};
+use testkit::backpack::FakeBackpack;
 
 use super::common::{d, setup, setup_with};
 
@@ -70,7 +73,8 @@ async fn depth_comes_ascending_and_best_levels_are_right() {
 async fn tickers_trades_klines_marks_funding_open_interest() {
     // A stopped clock: the simulated market must not move between the two mark-price reads.
     let now = u64::try_from(chrono::Utc::now().timestamp_millis()).unwrap();
-    let (_fake, client) = setup_with(FakeBackpack::builder().clock(SimClock::manual(now))).await;
+    let (_fake, client) =
+        setup_with(FakeBackpack::builder().clock(Arc::new(ManualClock::new(now)))).await;
     let order = OrderSpec::market("SOL_USDC", Side::Bid, d("2").into())
         .build()
         .unwrap();

@@ -1,8 +1,10 @@
 //! Linked sets (brackets, OCA groups), cancelling and looking up a set, and orders whose
 //! outcome is unknown.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use ibkr_sdk::clock::ManualClock;
 use ibkr_sdk::error::Outcome;
 use ibkr_sdk::{
     Action, BracketSpec, ContractSpec, Entry, Error, IbkrClient, OrderSpec, OrderStatus,
@@ -188,7 +190,11 @@ async fn one_fill_cancels_the_rest_of_an_oca_group() {
 
 #[tokio::test]
 async fn a_lost_acknowledgement_is_outcome_unknown_and_the_order_is_found_later() {
-    let fake = FakeTws::start().await;
+    // The fake's time is the test's: a delayed answer waits until the test moves it.
+    let fake = FakeTws::builder()
+        .manual_clock(Arc::new(ManualClock::starting_now()))
+        .start()
+        .await;
     let mut quick = config(&fake, true);
     quick.request_timeout = Duration::from_millis(700);
     let client = IbkrClient::connect(quick).await.unwrap();
@@ -243,7 +249,7 @@ async fn a_lost_acknowledgement_is_outcome_unknown_and_the_order_is_found_later(
         panic!("{error:?}")
     };
     assert!(reason.contains("no acknowledgement"), "{reason}");
-    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    fake.advance(Duration::from_millis(1_500));
     assert_eq!(
         orders.status(order_id).await.unwrap().status,
         OrderStatus::Submitted

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
+use trading_core::clock::{Clock, SharedClock};
 
 use crate::config::Venue;
 
@@ -59,6 +60,7 @@ struct Pending {
 pub struct TokenStore {
     ttl: Duration,
     pending: Mutex<HashMap<String, Pending>>,
+    clock: SharedClock,
 }
 
 /// Which field differs first between two orders (for the refusal message).
@@ -97,11 +99,12 @@ fn random_handle(prefix: &str) -> String {
 }
 
 impl TokenStore {
-    /// Tokens that live `ttl`.
-    pub fn new(ttl: Duration) -> Self {
+    /// Tokens that live `ttl` by `clock`.
+    pub fn new(ttl: Duration, clock: SharedClock) -> Self {
         Self {
             ttl,
             pending: Mutex::new(HashMap::new()),
+            clock,
         }
     }
 
@@ -117,7 +120,7 @@ impl TokenStore {
     /// A new token for `order` (its canonical JSON) on `venue`, redeemable in `session`.
     pub fn issue(&self, venue: Venue, order: serde_json::Value, session: &str) -> String {
         let token = random_token();
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut pending = self.pending();
         pending.retain(|_, p| p.expires > now);
         pending.insert(
@@ -145,14 +148,13 @@ impl TokenStore {
         order: &serde_json::Value,
         session: &str,
     ) -> Result<(), TokenError> {
+        let now = self.clock.now();
         let mut pending = self.pending();
         let result = match pending.get(token) {
             None => Err(TokenError::Unknown),
             Some(p) if p.session != session => Err(TokenError::OtherSession),
             Some(p) if p.venue != venue => Err(TokenError::Mismatch("another venue".into())),
-            Some(p) if p.expires <= Instant::now() => {
-                Err(TokenError::Expired(Instant::now() - p.expires))
-            }
+            Some(p) if p.expires <= now => Err(TokenError::Expired(now - p.expires)),
             Some(p) if &p.order != order => {
                 Err(TokenError::Mismatch(first_difference(&p.order, order)))
             }
@@ -189,7 +191,7 @@ impl TokenStore {
     /// answer must carry; the answer must come within `wait`.
     pub fn ask(&self, token: &str, wait: Duration) -> Option<String> {
         let nonce = random_handle("cq_");
-        let now = Instant::now();
+        let now = self.clock.now();
         let mut pending = self.pending();
         let entry = pending.get_mut(token)?;
         entry.question = Some((nonce.clone(), now.checked_add(wait).unwrap_or(now)));
@@ -215,7 +217,7 @@ impl TokenStore {
             .and_then(|entry| entry.question.take());
         let result = match asked {
             Some((expected, _)) if expected != nonce => Err(TokenError::NotAsked),
-            Some((_, deadline)) if deadline <= Instant::now() => Err(TokenError::Unanswered),
+            Some((_, deadline)) if deadline <= self.clock.now() => Err(TokenError::Unanswered),
             Some(_) => self.check(token, venue, order, session),
             None => Err(TokenError::NotAsked),
         };
@@ -230,13 +232,17 @@ impl TokenStore {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
+    use std::sync::Arc;
+
+    use trading_core::clock::ManualClock;
+
     use serde_json::json;
 
     use super::*;
 
     #[test]
     fn a_token_confirms_one_order_once() {
-        let store = TokenStore::new(Duration::from_secs(60));
+        let store = TokenStore::new(Duration::from_secs(60), SharedClock::system());
         let order = json!({ "symbol": "SOL_USDC", "price": "150" });
         let token = store.issue(Venue::Backpack, order.clone(), "s1");
         assert!(token.starts_with("ct_") && token.len() == 35);
@@ -254,7 +260,7 @@ mod tests {
 
     #[test]
     fn an_altered_order_voids_the_token() {
-        let store = TokenStore::new(Duration::from_secs(60));
+        let store = TokenStore::new(Duration::from_secs(60), SharedClock::system());
         let token = store.issue(
             Venue::Backpack,
             json!({ "symbol": "SOL_USDC", "price": "150" }),
@@ -279,10 +285,14 @@ mod tests {
 
     #[test]
     fn an_old_token_is_expired() {
-        let store = TokenStore::new(Duration::from_millis(1));
+        let clock = Arc::new(ManualClock::new(0));
+        let store = TokenStore::new(
+            Duration::from_millis(1),
+            SharedClock::from(Arc::clone(&clock)),
+        );
         let order = json!({});
         let token = store.issue(Venue::Ibkr, order.clone(), "s1");
-        std::thread::sleep(Duration::from_millis(5));
+        clock.advance(5);
         assert!(matches!(
             store.redeem(&token, Venue::Ibkr, &order, "s1"),
             Err(TokenError::Expired(_))
@@ -291,7 +301,7 @@ mod tests {
 
     #[test]
     fn a_token_belongs_to_its_session_and_its_question() {
-        let store = TokenStore::new(Duration::from_secs(60));
+        let store = TokenStore::new(Duration::from_secs(60), SharedClock::system());
         let order = json!({ "symbol": "AAPL" });
         let token = store.issue(Venue::Ibkr, order.clone(), "s1");
         assert_eq!(

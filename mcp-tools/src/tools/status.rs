@@ -96,10 +96,9 @@ impl TradingServer {
                 },
             };
             let mode = state.config.mode(venue);
-            let used = crate::flow::journaled(&state.journal, move |j| {
-                j.used(venue, mode, chrono::Utc::now())
-            })
-            .await;
+            let now = crate::safety::journal::utc(&state.config.clock);
+            let used =
+                crate::flow::journaled(&state.journal, move |j| j.used(venue, mode, now)).await;
             let caps = match used {
                 Ok(used) => crate::safety::caps::usage(&config.caps, used),
                 Err(error) => {

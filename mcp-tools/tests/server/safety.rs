@@ -2,12 +2,14 @@
 //! expired), the kill switch, caps (per order, rolling 24 h, allow-list; surviving a restart;
 //! serialised), and the journal.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use mcp_tools::config::Caps;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
+use trading_core::clock::{ManualClock, SharedClock};
 
 use super::{
     Harness, TempDir, config, place, preview, resting_buy, start, start_adjusted, start_with,
@@ -94,9 +96,15 @@ async fn orders_need_the_token_of_exactly_that_order() {
 
 #[tokio::test]
 async fn an_expired_token_is_refused() {
-    let h = start_adjusted(|config| config.confirm_ttl = Duration::from_millis(50)).await;
+    let clock = Arc::new(ManualClock::starting_now());
+    let shared = SharedClock::from(Arc::clone(&clock));
+    let h = start_adjusted(|config| {
+        config.confirm_ttl = Duration::from_secs(60);
+        config.clock = shared;
+    })
+    .await;
     let p = preview(&h, resting_buy("1")).await;
-    tokio::time::sleep(Duration::from_millis(120)).await;
+    clock.advance(60_001);
     let expired = h.refused("backpack_create_order", create(&p)).await;
     assert!(expired.contains("expired"), "{expired}");
     assert_eq!(h.backpack_orders().await, 0);

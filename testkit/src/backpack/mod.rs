@@ -40,13 +40,12 @@ mod views;
 pub mod wire;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use ed25519_dalek::SigningKey;
 use rust_decimal::Decimal;
+use trading_core::clock::{Clock, SharedClock};
 
 #[cfg(feature = "fakes")]
 pub use fake::{FakeBackpack, FakeBackpackBuilder, Fault, FaultRule};
@@ -58,42 +57,6 @@ pub use request::Request;
 use crate::engine::{AccountId, ConfigError, Exchange, ExchangeConfig, Reject, RejectKind};
 use router::{Reply, Shared};
 use wire::{ErrorBody, ErrorCode};
-
-/// The simulator's notion of wall-clock time (for signature windows, `/api/v1/time` and
-/// the pace of the simulated market).
-#[derive(Debug, Clone, Default)]
-pub enum SimClock {
-    /// The system clock.
-    #[default]
-    System,
-    /// A clock that moves only when told to.
-    Manual(Arc<AtomicU64>),
-}
-
-impl SimClock {
-    /// A manual clock reading `now_ms`.
-    pub fn manual(now_ms: u64) -> Self {
-        SimClock::Manual(Arc::new(AtomicU64::new(now_ms)))
-    }
-
-    /// Milliseconds since the epoch.
-    pub fn now_ms(&self) -> u64 {
-        match self {
-            SimClock::System => SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-                .unwrap_or(0),
-            SimClock::Manual(now) => now.load(Ordering::SeqCst),
-        }
-    }
-
-    /// Moves a manual clock forward (no effect on the system clock).
-    pub fn advance(&self, millis: u64) {
-        if let SimClock::Manual(now) = self {
-            now.fetch_add(millis, Ordering::SeqCst);
-        }
-    }
-}
 
 /// An account's ED25519 key pair, as the exchange's users hold it: the secret is the base64
 /// of the 32-byte seed, the API key the base64 of the public key.
@@ -153,7 +116,7 @@ pub struct SimulatorBuilder {
     keys: KeyPair,
     balances: Vec<(String, String)>,
     lent: Vec<(String, String)>,
-    clock: SimClock,
+    clock: SharedClock,
     speed: u64,
 }
 
@@ -171,7 +134,7 @@ impl Default for SimulatorBuilder {
             .map(|(asset, amount)| (asset.to_owned(), amount.to_owned()))
             .to_vec(),
             lent: Vec::new(),
-            clock: SimClock::System,
+            clock: SharedClock::system(),
             speed: 1,
         }
     }
@@ -203,9 +166,10 @@ impl SimulatorBuilder {
         self
     }
 
-    /// Wall clock (default: the system clock).
-    pub fn clock(mut self, clock: SimClock) -> Self {
-        self.clock = clock;
+    /// Wall clock: signature windows, `/api/v1/time`, and the pace of the simulated market
+    /// (default: the system clock; a `ManualClock` makes time the test's to move).
+    pub fn clock(mut self, clock: impl Into<SharedClock>) -> Self {
+        self.clock = clock.into();
         self
     }
 
@@ -337,7 +301,7 @@ impl Simulator {
     }
 
     /// The simulator's wall clock.
-    pub fn clock(&self) -> &SimClock {
+    pub fn clock(&self) -> &SharedClock {
         &self.shared.clock
     }
 

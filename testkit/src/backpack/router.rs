@@ -8,12 +8,13 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::Value;
+use trading_core::clock::{Clock, SharedClock};
 
 use super::auth::{Signed, Unauthorized, verify_request};
 use super::orders::OrderFilter;
 use super::request::Request;
 use super::wire::{self, Dec, ErrorBody, ErrorCode, OrderPayload};
-use super::{SimClock, account, error_body, market_data, orders, status_of};
+use super::{account, error_body, market_data, orders, status_of};
 use crate::engine::{AccountId, Exchange, Reject};
 
 /// An answer: status, and a JSON or plain-text body.
@@ -68,7 +69,7 @@ impl Reply {
 pub(crate) struct Shared {
     exchange: Mutex<Exchange>,
     settings: Mutex<HashMap<AccountId, wire::AccountSettings>>,
-    pub(crate) clock: SimClock,
+    pub(crate) clock: SharedClock,
     /// Simulated milliseconds per wall-clock millisecond.
     speed: u64,
     wall_start_ms: u64,
@@ -106,7 +107,7 @@ where
 }
 
 impl Shared {
-    pub(crate) fn new(exchange: Exchange, clock: SimClock, speed: u64) -> Self {
+    pub(crate) fn new(exchange: Exchange, clock: SharedClock, speed: u64) -> Self {
         let now = clock.now_ms();
         Self {
             sim_start_ms: exchange.now_ms(),

@@ -17,6 +17,7 @@ pub(crate) fn contract_details(
     let matches = broker.find(contract);
     if matches.is_empty() {
         return vec![error_frame(
+            &broker.clock,
             req_id,
             200,
             "No security definition has been found for the request",
@@ -108,6 +109,7 @@ pub(crate) fn market_data(
     let matches = broker.find(&contract);
     let [instrument] = matches.as_slice() else {
         return QuoteAnswer::Refused(vec![error_frame(
+            &broker.clock,
             req_id,
             200,
             "No security definition has been found for the request",
@@ -119,6 +121,7 @@ pub(crate) fn market_data(
         (DataPermission::DelayedOnly, true) => true,
         (DataPermission::DelayedOnly, false) => {
             return QuoteAnswer::Refused(vec![error_frame(
+                &broker.clock,
                 req_id,
                 354,
                 "Requested market data is not subscribed. Delayed market data is available.",
@@ -126,6 +129,7 @@ pub(crate) fn market_data(
         }
         (DataPermission::None, _) => {
             return QuoteAnswer::Refused(vec![error_frame(
+                &broker.clock,
                 req_id,
                 354,
                 "Requested market data is not subscribed.",
@@ -141,6 +145,7 @@ pub(crate) fn market_data(
     )];
     if delayed {
         frames.push(error_frame(
+            &broker.clock,
             req_id,
             10167,
             "Requested market data is not subscribed. Displaying delayed market data.",
@@ -242,6 +247,7 @@ pub(crate) fn historical(
     let matches = broker.find(&contract);
     let [instrument] = matches.as_slice() else {
         return vec![error_frame(
+            &broker.clock,
             req_id,
             200,
             "No security definition has been found for the request",
@@ -249,6 +255,7 @@ pub(crate) fn historical(
     };
     let hmds = |message: &str| {
         vec![error_frame(
+            &broker.clock,
             req_id,
             162,
             &format!("Historical Market Data Service error message:{message}"),
@@ -273,6 +280,7 @@ pub(crate) fn historical(
     };
     if matches!(instrument.permission, DataPermission::None) {
         return vec![error_frame(
+            &broker.clock,
             req_id,
             354,
             "Requested market data is not subscribed.",

@@ -27,6 +27,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
+use trading_core::clock::{ManualClock, SharedClock};
 
 use rust_decimal::Decimal;
 use tokio::sync::{mpsc, watch};
@@ -240,6 +241,10 @@ pub(crate) struct State {
     recorded: Vec<RecordedRequest>,
     counts: HashMap<RequestKind, usize>,
     faults: Vec<FaultRule>,
+    /// The manual clock, when time is the test's to move.
+    manual_time: Option<Arc<ManualClock>>,
+    /// Requests waiting for the manual clock.
+    delayed: Vec<session::Delayed>,
 }
 
 impl State {
@@ -306,6 +311,7 @@ pub struct FakeTwsBuilder {
     port: u16,
     farm_notices: bool,
     record_requests: bool,
+    clock: Option<Arc<ManualClock>>,
 }
 
 impl Default for FakeTwsBuilder {
@@ -319,6 +325,7 @@ impl Default for FakeTwsBuilder {
             port: 0,
             farm_notices: true,
             record_requests: true,
+            clock: None,
         }
     }
 }
@@ -374,6 +381,15 @@ impl FakeTwsBuilder {
         self
     }
 
+    /// Time is `clock`'s (current time, order and execution times), and delayed answers
+    /// ([`TwsFault::Delay`]) wait for [`FakeTws::advance`] to move it past their time
+    /// instead of a real timer: tests move time instead of sleeping. Default: the system
+    /// clock and real delays.
+    pub fn manual_clock(mut self, clock: Arc<ManualClock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
     /// Starts listening.
     ///
     /// # Errors
@@ -383,6 +399,9 @@ impl FakeTwsBuilder {
         let address = listener.local_addr()?;
         let mut broker = Broker::new(self.instruments, &self.account, self.cash);
         broker.next_order_id = self.next_order_id;
+        if let Some(clock) = &self.clock {
+            broker.clock = SharedClock::from(Arc::clone(clock));
+        }
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 broker,
@@ -394,6 +413,8 @@ impl FakeTwsBuilder {
                 recorded: Vec::new(),
                 counts: HashMap::new(),
                 faults: Vec::new(),
+                manual_time: self.clock,
+                delayed: Vec::new(),
             }),
         });
         let (shutdown, watcher) = watch::channel(false);
@@ -461,6 +482,17 @@ impl FakeTws {
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.lock().recorded.clone()
+    }
+
+    /// Moves the fake's manual clock forward by `by` and serves the delayed requests whose
+    /// time has come (their answers are on their way when this returns). Without a manual
+    /// clock ([`FakeTwsBuilder::manual_clock`]) this does nothing.
+    pub fn advance(&self, by: Duration) {
+        let clock = self.shared.lock().manual_time.clone();
+        if let Some(clock) = clock {
+            clock.advance_by(by);
+            session::serve_due(&self.shared);
+        }
     }
 
     /// How many requests of a kind were received.

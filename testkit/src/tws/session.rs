@@ -2,7 +2,7 @@
 //! task fed by a channel so frames never interleave.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use trading_core::clock::{Clock, SharedClock};
 
 use prost::Message;
 use tokio::io::AsyncWriteExt;
@@ -17,14 +17,10 @@ use super::{
     FaultRule, Out, RecordedRequest, RequestKind, SessionState, Shared, State, TwsFault, proto,
 };
 
-fn now() -> (i64, i64) {
-    let elapsed = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    (
-        i64::try_from(elapsed.as_secs()).unwrap_or(0),
-        i64::try_from(elapsed.as_millis()).unwrap_or(0),
-    )
+/// `clock`'s time in seconds and milliseconds since the epoch.
+fn now(clock: &SharedClock) -> (i64, i64) {
+    let millis = i64::try_from(clock.now_ms()).unwrap_or(i64::MAX);
+    (millis / 1_000, millis)
 }
 
 pub(crate) async fn accept_loop(
@@ -74,11 +70,11 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Rece
     if wire::read_handshake(&mut reader).await.is_err() {
         return;
     }
-    let (version, _) = {
+    let (version, clock) = {
         let state = shared.lock();
-        (state.server_version, ())
+        (state.server_version, state.broker.clock.clone())
     };
-    let (secs, _) = now();
+    let (secs, _) = now(&clock);
     let (y, m, d) = super::broker::civil_from_days(secs.div_euclid(86_400));
     let rem = secs.rem_euclid(86_400);
     let time = format!(
@@ -150,11 +146,13 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Rece
             ];
             if state.farm_notices {
                 hello.push(error_frame(
+                    &state.broker.clock,
                     -1,
                     2104,
                     "Market data farm connection is OK:usfarm",
                 ));
                 hello.push(error_frame(
+                    &state.broker.clock,
                     -1,
                     2106,
                     "HMDS data farm connection is OK:ushmds",
@@ -168,6 +166,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Rece
     };
     let Some(session_id) = registered else {
         let refusal = error_frame(
+            &clock,
             -1,
             326,
             "Unable to connect as the client id is already in use. Retry with a unique client id.",
@@ -309,17 +308,22 @@ fn handle(
         Some(TwsFault::NoReply { .. }) => return true,
         Some(TwsFault::Error { code, message, .. }) => {
             let target = error_target(kind, &payload);
-            let _ = tx.send(Out::Frame(error_frame(target, code, &message)));
+            let _ = tx.send(Out::Frame(error_frame(
+                &state.broker.clock,
+                target,
+                code,
+                &message,
+            )));
             return true;
         }
         Some(TwsFault::ErrorAfterServing { code, message, .. }) => {
-            let frames = answer(&mut state, session_id, client_id, id, &payload);
+            let mut frames = answer(&mut state, session_id, client_id, id, &payload);
+            let target = error_target(kind, &payload);
+            frames.push(error_frame(&state.broker.clock, target, code, &message));
             drop(state);
             for frame in frames {
                 let _ = tx.send(Out::Frame(frame));
             }
-            let target = error_target(kind, &payload);
-            let _ = tx.send(Out::Frame(error_frame(target, code, &message)));
             return true;
         }
         Some(TwsFault::Delay { delay, .. }) => Some(delay),
@@ -332,6 +336,22 @@ fn handle(
             for frame in frames {
                 let _ = tx.send(Out::Frame(frame));
             }
+        }
+        Some(delay) if state.manual_time.is_some() => {
+            // Served late on the fake's own clock: when `FakeTws::advance` passes its time.
+            let due_ms = state
+                .broker
+                .clock
+                .now_ms()
+                .saturating_add(u64::try_from(delay.as_millis()).unwrap_or(u64::MAX));
+            state.delayed.push(Delayed {
+                due_ms,
+                session_id,
+                client_id,
+                id,
+                payload,
+                tx,
+            });
         }
         Some(delay) => {
             // The request is served late, as a slow gateway would (orders included).
@@ -353,6 +373,42 @@ fn handle(
         }
     }
     true
+}
+
+/// A request whose answer waits for the fake's manual clock.
+pub(crate) struct Delayed {
+    due_ms: u64,
+    session_id: u64,
+    client_id: i32,
+    id: i32,
+    payload: Vec<u8>,
+    tx: mpsc::UnboundedSender<Out>,
+}
+
+/// Serves every delayed request whose time has come, in the order they arrived; their
+/// frames are queued before this returns.
+pub(crate) fn serve_due(shared: &Shared) {
+    let mut state = shared.lock();
+    let now = state.broker.clock.now_ms();
+    let (due, waiting): (Vec<Delayed>, Vec<Delayed>) = std::mem::take(&mut state.delayed)
+        .into_iter()
+        .partition(|d| d.due_ms <= now);
+    state.delayed = waiting;
+    for delayed in due {
+        if !state.sessions.contains_key(&delayed.session_id) {
+            continue;
+        }
+        let frames = answer(
+            &mut state,
+            delayed.session_id,
+            delayed.client_id,
+            delayed.id,
+            &delayed.payload,
+        );
+        for frame in frames {
+            let _ = delayed.tx.send(Out::Frame(frame));
+        }
+    }
 }
 
 /// The id an error frame about a request carries: the order id for order messages, -1 for
@@ -378,7 +434,7 @@ fn answer(
     id: i32,
     payload: &[u8],
 ) -> Vec<Vec<u8>> {
-    let (secs, millis) = now();
+    let (secs, millis) = now(&state.broker.clock);
     match id {
         request::CURRENT_TIME => vec![frame(
             reply::CURRENT_TIME,
@@ -476,6 +532,7 @@ fn answer(
             let req = request.req_id.unwrap_or(0);
             if request.account.as_deref() != Some(state.broker.account.id.as_str()) {
                 return vec![error_frame(
+                    &state.broker.clock,
                     req,
                     321,
                     "Error validating request.-'bP' : cause - Invalid account.",
@@ -490,6 +547,7 @@ fn answer(
                 let con_id = request.con_id.unwrap_or(0);
                 if state.broker.instrument(con_id).is_none() {
                     return vec![error_frame(
+                        &state.broker.clock,
                         req,
                         321,
                         "Error validating request.-'bQ' : cause - Invalid contract id.",

@@ -15,6 +15,7 @@ mod store;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
+use trading_core::clock::{Clock, SharedClock};
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use rusqlite::{Connection, TransactionBehavior};
@@ -164,6 +165,15 @@ pub struct Filter {
 pub struct Journal {
     path: Option<PathBuf>,
     connection: Mutex<Option<Connection>>,
+    clock: SharedClock,
+}
+
+/// `clock`'s time as a UTC date and time (the epoch for a clock that cannot say).
+pub fn utc(clock: &impl Clock) -> DateTime<Utc> {
+    i64::try_from(clock.now_ms())
+        .ok()
+        .and_then(DateTime::from_timestamp_millis)
+        .unwrap_or_default()
 }
 
 /// A new correlation id: time and randomness, sortable by time.
@@ -182,9 +192,15 @@ impl Journal {
     /// now and again on every use until it works, so the server starts even when the file
     /// cannot be used; trading then refuses with the reason.
     pub fn new(path: Option<PathBuf>) -> Self {
+        Self::with_clock(path, SharedClock::system())
+    }
+
+    /// Like [`new`](Self::new), stamping rows with `clock`'s time.
+    pub fn with_clock(path: Option<PathBuf>, clock: SharedClock) -> Self {
         let journal = Self {
             path,
             connection: Mutex::new(None),
+            clock,
         };
         if let Err(error) = journal.with(|_| Ok(())) {
             tracing::error!(%error, "the journal cannot be used: trading tools will refuse");
@@ -300,7 +316,7 @@ impl Journal {
         outcome: WriteOutcome,
         detail: &str,
     ) -> Result<(), String> {
-        let row = store::Row::result(id, Utc::now(), attempt, outcome, detail);
+        let row = store::Row::result(id, utc(&self.clock), attempt, outcome, detail);
         self.with(|connection| store::insert(connection, &row).map_err(Into::into))
     }
 
@@ -309,7 +325,7 @@ impl Journal {
     /// # Errors
     /// When the row cannot be written.
     pub fn refuse(&self, refusal: &Refusal) -> Result<(), String> {
-        let row = store::Row::refusal(&correlation_id(), Utc::now(), refusal);
+        let row = store::Row::refusal(&correlation_id(), utc(&self.clock), refusal);
         self.with(|connection| store::insert(connection, &row).map_err(Into::into))
     }
 

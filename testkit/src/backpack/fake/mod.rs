@@ -22,8 +22,9 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 pub use faults::{Fault, FaultRule};
 
 use super::router::{Reply, Shared};
-use super::{KeyPair, Request, SimClock, Simulator, SimulatorBuilder, StartError};
+use super::{KeyPair, Request, Simulator, SimulatorBuilder, StartError};
 use crate::engine::{AccountId, ConfigError, Exchange, ExchangeConfig};
+use trading_core::clock::SharedClock;
 
 /// Configures a [`FakeBackpack`].
 #[derive(Debug, Clone)]
@@ -70,8 +71,8 @@ impl FakeBackpackBuilder {
         self
     }
 
-    /// Wall clock (default: the system clock).
-    pub fn clock(mut self, clock: SimClock) -> Self {
+    /// Wall clock (default: the system clock), as [`SimulatorBuilder::clock`].
+    pub fn clock(mut self, clock: impl Into<SharedClock>) -> Self {
         self.simulator = self.simulator.clock(clock);
         self
     }
@@ -210,7 +211,7 @@ impl FakeBackpack {
     }
 
     /// The fake's wall clock.
-    pub fn clock(&self) -> &SimClock {
+    pub fn clock(&self) -> &SharedClock {
         self.simulator.clock()
     }
 

@@ -10,6 +10,7 @@
 //! cancel (type 1) or reduce (types 2, 3) each other.
 
 use std::collections::{BTreeMap, BTreeSet};
+use trading_core::clock::{Clock, SharedClock};
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -138,6 +139,8 @@ pub struct ExecutionRecord {
 /// Instruments, the account and the orders.
 #[derive(Debug, Clone)]
 pub struct Broker {
+    /// Where "now" comes from (order and execution times, error times).
+    pub clock: SharedClock,
     /// Instruments.
     pub instruments: Vec<Instrument>,
     /// The account.
@@ -171,10 +174,8 @@ pub(crate) fn decimal(value: Option<f64>) -> Option<Decimal> {
         .and_then(|v| v.to_string().parse().ok())
 }
 
-pub(super) fn now_text() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+pub(super) fn now_text(clock: &SharedClock) -> String {
+    let secs = clock.now_ms() / 1_000;
     let days = secs / 86_400;
     let (y, m, d) = civil_from_days(i64::try_from(days).unwrap_or(0));
     let rem = secs % 86_400;
@@ -200,10 +201,8 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// An error frame for a request or order id.
-pub(crate) fn error_frame(id: i32, code: i32, message: &str) -> Vec<u8> {
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+pub(crate) fn error_frame(clock: &SharedClock, id: i32, code: i32, message: &str) -> Vec<u8> {
+    let now_ms = i64::try_from(clock.now_ms()).unwrap_or(i64::MAX);
     frame(
         reply::ERROR,
         &proto::encode(&proto::ErrorMessage {
@@ -219,6 +218,7 @@ impl Broker {
     /// A broker with `instruments` and an account of `cash`.
     pub fn new(instruments: Vec<Instrument>, account_id: &str, cash: Decimal) -> Self {
         Self {
+            clock: SharedClock::system(),
             instruments,
             account: AccountState::new(account_id, cash),
             orders: BTreeMap::new(),
@@ -277,7 +277,7 @@ impl Broker {
         let reject = |code: i32, message: String| {
             vec![Outbound {
                 client_id,
-                frame: error_frame(order_id, code, &message),
+                frame: error_frame(&self.clock, order_id, code, &message),
             }]
         };
         let matches = self.find(contract);
@@ -563,6 +563,7 @@ impl Broker {
             None => vec![Outbound {
                 client_id,
                 frame: error_frame(
+                    &self.clock,
                     order_id,
                     10147,
                     &format!("OrderId {order_id} that needs to be cancelled is not found."),
@@ -571,6 +572,7 @@ impl Broker {
             Some(order) if !order.is_open() => vec![Outbound {
                 client_id,
                 frame: error_frame(
+                    &self.clock,
                     order_id,
                     10148,
                     &format!(
@@ -613,12 +615,17 @@ impl Broker {
             return Vec::new();
         };
         order.status = status.into();
-        order.completed_time = Some(now_text());
+        order.completed_time = Some(now_text(&self.clock));
         self.live.remove(&key);
         let order = order.clone();
         let mut frames = vec![self.status_frame(&order)];
         if status == "Cancelled" {
-            frames.push(error_frame(key.1, 202, "Order Canceled - reason:"));
+            frames.push(error_frame(
+                &self.clock,
+                key.1,
+                202,
+                "Order Canceled - reason:",
+            ));
         }
         self.to_client(&order, frames)
     }

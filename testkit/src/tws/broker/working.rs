@@ -189,7 +189,7 @@ impl Broker {
         let average = (order.avg_fill_price * order.filled + price * quantity) / filled;
         let exec_id = format!("0000e0d5.{:08x}.01.01", self.next_exec);
         self.next_exec += 1;
-        let time = now_text();
+        let time = now_text(&self.clock);
         let done = filled >= order.quantity;
         let updated = {
             let Some(o) = self.orders.get_mut(&id) else {
