@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+pub mod canned;
 pub mod chaos;
 
 /// RFC 8032 test key (seed), base64: a key no one trades with.

@@ -14,11 +14,11 @@
 
 use std::str::FromStr;
 
+use backpack_sdk::client::Clock;
 use backpack_sdk::model::{
     ClientOrderId, OrderExecutePayload, SelfTradePrevention, Side, SlippageToleranceType,
     TimeInForce, TriggerBy, TriggerQuantity,
 };
-use backpack_sdk::client::Clock;
 use backpack_sdk::spec::{MarginFlags, OrderSpec};
 use bpx_api_client::BpxClient;
 use bpx_api_client::types::order as bpx;

@@ -83,7 +83,7 @@ async fn an_order_refused_with_429_is_retried_and_placed_once() {
 #[tokio::test]
 async fn a_dropped_connection_after_placing_is_an_unknown_outcome_that_reconciles() {
     let (fake, client) = setup().await;
-    fake.inject(Fault::DropConnection.on("POST", "/api/v1/order"))
+    fake.inject(Fault::DropAfterProcessing.on("POST", "/api/v1/order"))
         .await;
     let error = client.orders().place(&bid(41)).await.unwrap_err();
     assert_eq!(error.outcome(), Outcome::Unknown);
@@ -133,7 +133,7 @@ async fn a_server_error_on_an_order_is_unknown_and_reconciles_to_not_found() {
 #[tokio::test]
 async fn a_filled_order_with_a_lost_answer_reconciles_from_history() {
     let (fake, client) = setup().await;
-    fake.inject(Fault::ServerErrorAfterProcessing { status: 504 }.on("POST", "/api/v1/order"))
+    fake.inject(Fault::ErrorAfterProcessing { status: 504 }.on("POST", "/api/v1/order"))
         .await;
     let market = OrderSpec::market("SOL_USDC", Side::Bid, d("1").into())
         .client_id(43)
@@ -233,7 +233,7 @@ async fn plain_text_errors_keep_their_text() {
 async fn a_lost_cancel_answer_is_unknown_too() {
     let (fake, client) = setup().await;
     let order = client.orders().place(&bid(48)).await.unwrap();
-    fake.inject(Fault::DropConnection.on("DELETE", "/api/v1/order"))
+    fake.inject(Fault::DropAfterProcessing.on("DELETE", "/api/v1/order"))
         .await;
     let error = client
         .orders()

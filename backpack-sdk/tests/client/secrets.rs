@@ -55,7 +55,7 @@ async fn no_secret_in_debug_errors_or_trace_logs() {
         .build()
         .unwrap();
     client.orders().place(&spec).await.unwrap();
-    fake.inject(Fault::DropConnection.on("POST", "/api/v1/order"))
+    fake.inject(Fault::DropAfterProcessing.on("POST", "/api/v1/order"))
         .await;
     let error = client.orders().place(&spec).await.unwrap_err();
     let bad = client

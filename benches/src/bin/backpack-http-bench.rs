@@ -22,7 +22,6 @@
     clippy::expect_used
 )]
 
-use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -33,50 +32,10 @@ use backpack_sdk::client::RetryPolicy;
 use backpack_sdk::{Client, Credentials};
 use benches::Line;
 use bytes::Bytes;
-use http_body_util::Full;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 
 /// Serves `body` to every request, on its own thread with a single-threaded runtime.
 fn start_server(body: Bytes) -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let address = listener.local_addr().expect("address");
-    listener.set_nonblocking(true).expect("nonblocking");
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("server runtime");
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::from_std(listener).expect("listener");
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
-                let body = body.clone();
-                tokio::spawn(async move {
-                    let service = service_fn(move |_request: Request<hyper::body::Incoming>| {
-                        let body = body.clone();
-                        async move {
-                            Ok::<_, Infallible>(
-                                Response::builder()
-                                    .header("content-type", "application/json; charset=utf-8")
-                                    .body(Full::new(body))
-                                    .expect("response"),
-                            )
-                        }
-                    });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
-                });
-            }
-        });
-    });
-    address
+    benches::canned::serve(move |_| body.clone())
 }
 
 /// Runs `total` calls of `call` with `concurrency` in flight; returns sorted latencies (µs)

@@ -2,6 +2,9 @@
 //!
 //! - cold start: spawn to the `initialize` result, over fresh processes;
 //! - `tools/call backpack_list_orders`: round trips on one session (p50, p99);
+//! - the server's CPU time per call (user + system, from `/proc`), with Backpack as the
+//!   in-process simulator and as a real HTTP server (a canned loopback Backpack answering 20
+//!   open orders, the shape of the exchange), which is what a user with keys pays;
 //! - the server's peak RSS (`VmHWM`) after the calls;
 //! - the size of the `tools/list` result.
 //!
@@ -20,6 +23,7 @@
 )]
 
 use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -46,12 +50,21 @@ struct Session {
 }
 
 impl Session {
-    fn spawn(binary: &PathBuf, state: &std::path::Path) -> Session {
-        let mut child = Command::new(binary)
+    fn spawn(binary: &PathBuf, state: &std::path::Path, backpack: Option<SocketAddr>) -> Session {
+        let mut command = Command::new(binary);
+        if let Some(address) = backpack {
+            command
+                .env("BACKPACK_BASE_URL", format!("http://{address}"))
+                .env("BACKPACK_API_SECRET", benches::TEST_SECRET);
+        } else {
+            command.env_remove("BACKPACK_API_SECRET");
+        }
+        let mut child = command
             .env("TRADING_MCP_JOURNAL", state.join("journal.db"))
             .env("TRADING_MCP_KILL_SWITCH", state.join("KILL"))
             .env("RUST_LOG", "warn")
-            .env_remove("BACKPACK_API_SECRET")
+            .env_remove("BACKPACK_BASE_URL")
+            .env_remove("BACKPACK_API_KEY")
             .env_remove("IBKR_GATEWAY_HOST")
             .env_remove("IBKR_GATEWAY_PORT")
             .stdin(Stdio::piped())
@@ -117,6 +130,78 @@ impl Session {
     }
 }
 
+impl Session {
+    /// CPU time the server has used so far (user + system), in clock ticks.
+    fn cpu_ticks(&self) -> u64 {
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
+        // Fields after the command name (which may hold spaces): utime is the 12th, stime
+        // the 13th.
+        let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let field = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|f| f.parse::<u64>().ok())
+                .unwrap_or(0)
+        };
+        field(11) + field(12)
+    }
+}
+
+/// Clock ticks per second of `/proc` CPU times.
+fn ticks_per_second() -> f64 {
+    let output = Command::new("getconf").arg("CLK_TCK").output();
+    output
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// `calls` round trips of `backpack_list_orders` on a fresh session: latency and the
+/// server's CPU per call.
+fn list_orders(
+    binary: &PathBuf,
+    state: &std::path::Path,
+    backpack: Option<SocketAddr>,
+    calls: usize,
+) -> Session {
+    let mut session = Session::spawn(binary, state, backpack);
+    session.initialize();
+    let call = json!({ "name": "backpack_list_orders", "arguments": {} });
+    // The venue connects in the background; the first calls wait for it and warm up.
+    for _ in 0..calls / 10 {
+        let answer = session.request("tools/call", call.clone());
+        assert!(answer.contains("\"isError\":false"), "{answer}");
+    }
+    let mut samples = Vec::with_capacity(calls);
+    let cpu_before = session.cpu_ticks();
+    let started = Instant::now();
+    for _ in 0..calls {
+        let t = Instant::now();
+        session.request("tools/call", call.clone());
+        samples.push(u64::try_from(t.elapsed().as_nanos()).unwrap());
+    }
+    let elapsed = started.elapsed();
+    let cpu_ms = (session.cpu_ticks() - cpu_before) as f64 * 1e3 / ticks_per_second();
+    samples.sort_unstable();
+    println!(
+        "{}",
+        json!({
+            "case": "tools_call_backpack_list_orders",
+            "backpack": if backpack.is_some() { "http" } else { "simulator" },
+            "calls": calls,
+            "p50_us": percentile(&samples, 50.0) as f64 / 1e3,
+            "p99_us": percentile(&samples, 99.0) as f64 / 1e3,
+            "calls_per_sec": (calls as f64 / elapsed.as_secs_f64()).round(),
+            "server_cpu_ms_per_call": cpu_ms / calls as f64,
+            "total_ms": micros(elapsed) / 1e3
+        })
+    );
+    session
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -149,7 +234,7 @@ fn main() {
     let mut cold = Vec::new();
     for i in 0..=starts {
         let started = Instant::now();
-        let mut session = Session::spawn(&binary, &state);
+        let mut session = Session::spawn(&binary, &state, None);
         session.initialize();
         if i > 0 {
             cold.push(u64::try_from(started.elapsed().as_nanos()).unwrap());
@@ -161,7 +246,7 @@ fn main() {
         json!({ "case": "cold_start_to_initialize", "runs": starts, "p50_ms": percentile(&cold, 50.0) as f64 / 1e6, "min_ms": cold[0] as f64 / 1e6, "p90_ms": percentile(&cold, 90.0) as f64 / 1e6 })
     );
 
-    let mut session = Session::spawn(&binary, &state);
+    let mut session = Session::spawn(&binary, &state, None);
     session.initialize();
     let tools = session.request("tools/list", json!({}));
     let listed: Value = serde_json::from_str(&tools).unwrap();
@@ -171,32 +256,16 @@ fn main() {
         json!({ "case": "tools_list_size", "tools": listed["result"]["tools"].as_array().map_or(0, Vec::len), "result_bytes": result.len(), "kib": result.len() as f64 / 1024.0 })
     );
 
-    // The simulator connects in the background; the first call waits for it.
-    let call = json!({ "name": "backpack_list_orders", "arguments": {} });
-    for _ in 0..calls / 10 {
-        session.request("tools/call", call.clone());
-    }
-    let mut samples = Vec::with_capacity(calls);
-    let started = Instant::now();
-    for _ in 0..calls {
-        let t = Instant::now();
-        let answer = session.request("tools/call", call.clone());
-        samples.push(u64::try_from(t.elapsed().as_nanos()).unwrap());
-        debug_assert!(answer.contains("\"isError\":false"));
-    }
-    let elapsed = started.elapsed();
-    samples.sort_unstable();
-    println!(
-        "{}",
-        json!({
-            "case": "tools_call_backpack_list_orders",
-            "calls": calls,
-            "p50_us": percentile(&samples, 50.0) as f64 / 1e3,
-            "p99_us": percentile(&samples, 99.0) as f64 / 1e3,
-            "calls_per_sec": (calls as f64 / elapsed.as_secs_f64()).round(),
-            "total_ms": micros(elapsed) / 1e3
-        })
-    );
+    drop(session);
+
+    let session = list_orders(&binary, &state, None, calls);
+    let orders = bytes::Bytes::from(benches::open_orders_json(20));
+    let canned = benches::canned::serve(move |path| match path {
+        "/api/v1/time" => bytes::Bytes::from_static(b"1753626206762"),
+        _ => orders.clone(),
+    });
+    let http = list_orders(&binary, &state, Some(canned), calls);
+    drop(http);
     println!(
         "{}",
         json!({ "case": "peak_rss", "vm_hwm_kib": session.peak_rss_kib(), "mib": session.peak_rss_kib() as f64 / 1024.0 })

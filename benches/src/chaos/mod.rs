@@ -185,8 +185,8 @@ impl Driver {
 
     async fn backpack_fault(&mut self) {
         let fault = match self.rng.below(5) {
-            0 => Fault::DropConnection,
-            1 => Fault::ServerErrorAfterProcessing { status: 502 },
+            0 => Fault::DropAfterProcessing,
+            1 => Fault::ErrorAfterProcessing { status: 502 },
             2 => Fault::ServerError { status: 500 },
             3 => Fault::Slow {
                 delay: Duration::from_millis(30),
@@ -207,17 +207,15 @@ impl Driver {
             return;
         };
         let fault = if self.rng.chance(80) {
-            TwsFault::ErrorAfterServing {
-                request: RequestKind::PlaceOrder,
+            TwsFault::ErrorAfterProcessing {
                 code: 201,
                 message: "Order rejected - reason:chaos after the acknowledgement".into(),
             }
+            .on(RequestKind::PlaceOrder)
         } else {
-            TwsFault::ServeThenDrop {
-                request: RequestKind::PlaceOrder,
-            }
+            TwsFault::DropAfterProcessing.on(RequestKind::PlaceOrder)
         };
-        gateway.inject_times(fault, 1);
+        gateway.inject(fault).await;
         self.report.faults += 1;
     }
 

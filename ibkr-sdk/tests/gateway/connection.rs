@@ -84,9 +84,8 @@ async fn every_request_is_bounded_by_the_timeout() {
     let mut quick = config(&fake, false);
     quick.request_timeout = Duration::from_millis(300);
     let client = IbkrClient::connect(quick).await.unwrap();
-    fake.inject(TwsFault::NoReply {
-        request: RequestKind::CurrentTime,
-    });
+    fake.inject(TwsFault::NoReply.on(RequestKind::CurrentTime).always())
+        .await;
     let started = std::time::Instant::now();
     let error = client.healthcheck().await.unwrap_err();
     assert!(
@@ -101,9 +100,8 @@ async fn every_request_is_bounded_by_the_timeout() {
     );
     assert!(error.is_retryable());
     assert!(started.elapsed() < Duration::from_secs(3));
-    fake.inject(TwsFault::NoReply {
-        request: RequestKind::ContractData,
-    });
+    fake.inject(TwsFault::NoReply.on(RequestKind::ContractData).always())
+        .await;
     let error = client
         .contracts()
         .resolve(&ibkr_sdk::ContractSpec::stock("AAPL"))

@@ -192,14 +192,8 @@ async fn pacing_and_empty_history_are_typed() {
     let fake = FakeTws::start().await;
     let client = connect(&fake, false).await;
     let aapl = ContractSpec::stock("AAPL");
-    fake.inject_times(
-        TwsFault::Error {
-            request: RequestKind::HistoricalData,
-            code: 162,
-            message: "Historical Market Data Service error message:Historical data request pacing violation".into(),
-        },
-        1,
-    );
+    fake.inject(TwsFault::Error { code: 162,
+            message: "Historical Market Data Service error message:Historical data request pacing violation".into() }.on(RequestKind::HistoricalData)).await;
     let error = client
         .market_data()
         .bars(&aapl, &BarsRequest::new("1 min", "1 D"))

@@ -382,15 +382,15 @@ async fn rejections_say_why_and_that_nothing_is_working() {
         "refused before sending"
     );
 
-    fake.inject_times(
+    fake.inject(
         TwsFault::Error {
-            request: RequestKind::PlaceOrder,
             code: 110,
             message: "The price does not conform to the minimum price variation for this contract."
                 .into(),
-        },
-        1,
-    );
+        }
+        .on(RequestKind::PlaceOrder),
+    )
+    .await;
     let error = orders
         .place(&OrderSpec::limit(
             aapl(),
@@ -410,14 +410,14 @@ async fn rejections_say_why_and_that_nothing_is_working() {
 async fn an_error_after_the_acknowledgement_is_never_a_rejection() {
     let (fake, client) = trading().await;
     let orders = client.orders();
-    fake.inject_times(
-        TwsFault::ErrorAfterServing {
-            request: RequestKind::PlaceOrder,
+    fake.inject(
+        TwsFault::ErrorAfterProcessing {
             code: 201,
             message: "Order rejected - reason: late margin check".into(),
-        },
-        1,
-    );
+        }
+        .on(RequestKind::PlaceOrder),
+    )
+    .await;
     let spec = OrderSpec::limit(aapl(), Action::Buy, 1.into(), dec("150").into());
     let error = orders.place(&spec).await.unwrap_err();
     let Error::OutcomeUnknown { order_id, reason } = &error else {

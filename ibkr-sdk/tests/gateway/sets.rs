@@ -207,12 +207,8 @@ async fn a_lost_acknowledgement_is_outcome_unknown_and_the_order_is_found_later(
     );
 
     // The gateway takes the order, then the connection drops before any reply.
-    fake.inject_times(
-        TwsFault::ServeThenDrop {
-            request: RequestKind::PlaceOrder,
-        },
-        1,
-    );
+    fake.inject(TwsFault::DropAfterProcessing.on(RequestKind::PlaceOrder))
+        .await;
     let error = orders.place(&spec).await.unwrap_err();
     let Error::OutcomeUnknown { order_id, .. } = error else {
         panic!("{error:?}")
@@ -237,13 +233,13 @@ async fn a_lost_acknowledgement_is_outcome_unknown_and_the_order_is_found_later(
     );
 
     // A slow gateway: no answer within the timeout, the order works anyway.
-    fake.inject_times(
-        TwsFault::Delay {
-            request: RequestKind::PlaceOrder,
+    fake.inject(
+        TwsFault::Slow {
             delay: Duration::from_millis(1_500),
-        },
-        1,
-    );
+        }
+        .on(RequestKind::PlaceOrder),
+    )
+    .await;
     let error = orders.place(&spec).await.unwrap_err();
     let Error::OutcomeUnknown { order_id, reason } = error else {
         panic!("{error:?}")
@@ -256,12 +252,8 @@ async fn a_lost_acknowledgement_is_outcome_unknown_and_the_order_is_found_later(
     );
 
     // A gateway that never answers the cancel: unknown too.
-    fake.inject_times(
-        TwsFault::NoReply {
-            request: RequestKind::CancelOrder,
-        },
-        1,
-    );
+    fake.inject(TwsFault::NoReply.on(RequestKind::CancelOrder))
+        .await;
     let error = orders.cancel(order_id).await.unwrap_err();
     assert!(matches!(error, Error::OutcomeUnknown { .. }), "{error:?}");
 }

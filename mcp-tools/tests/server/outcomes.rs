@@ -40,7 +40,7 @@ async fn a_backpack_order_whose_answer_is_lost_is_unknown_journaled_counted_and_
 
     // The exchange takes the order, then the connection drops before the answer.
     exchange
-        .inject(Fault::DropConnection.on("POST", "/api/v1/order"))
+        .inject(Fault::DropAfterProcessing.on("POST", "/api/v1/order"))
         .await;
     let message = h.refused("backpack_create_order", create(&p)).await;
     assert!(
@@ -81,12 +81,11 @@ async fn an_ibkr_order_whose_answer_is_lost_is_unknown_and_found_by_its_id() {
     let order = json!({ "order": { "contract": { "symbol": "AAPL", "sec_type": "STK" }, "action": "BUY", "quantity": "5", "order_type": "LMT", "limit_price": "150" } });
     let p = h.ok("ibkr_preview_order", order.clone()).await;
     // The gateway takes the order, then the connection drops before any reply.
-    venue.simulator().unwrap().inject_times(
-        TwsFault::ServeThenDrop {
-            request: RequestKind::PlaceOrder,
-        },
-        1,
-    );
+    venue
+        .simulator()
+        .unwrap()
+        .inject(TwsFault::DropAfterProcessing.on(RequestKind::PlaceOrder))
+        .await;
     let mut place = order.as_object().unwrap().clone();
     place.insert("confirmationToken".into(), p["confirmationToken"].clone());
     let message = h.refused("ibkr_place_order", Value::Object(place)).await;

@@ -148,51 +148,42 @@ impl RecordedRequest {
     }
 }
 
-/// A failure to inject.
+/// A failure to inject. The names are the fake Backpack's ([`crate::backpack::Fault`]) for the
+/// same failures; a fault is aimed with [`on`](Self::on) (or [`once`](Self::once) for the next
+/// request of any kind), hits one request unless told otherwise
+/// ([`FaultRule::times`], [`FaultRule::always`]), and is injected with
+/// [`FakeTws::inject`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TwsFault {
-    /// Refuse a connection with this client id (error 326, then close).
+    /// Refuse a connection with this client id (error 326, then close); counts connections,
+    /// not requests.
     ClientIdInUse(i32),
-    /// Answer requests of a kind with an error instead of serving them.
+    /// Answer with an error instead of serving the request.
     Error {
-        /// Which requests.
-        request: RequestKind,
         /// Error code (200 no security definition, 354 not subscribed, 162 HMDS, 321 bad
         /// request, 201 order rejected, …).
         code: i32,
         /// Error text.
         message: String,
     },
-    /// Serve requests of a kind, but only after `delay`.
-    Delay {
-        /// Which requests.
-        request: RequestKind,
+    /// Serve the request, but only after `delay` (on the fake's clock: see
+    /// [`FakeTwsBuilder::manual_clock`]).
+    Slow {
         /// How long.
         delay: Duration,
     },
-    /// Never answer requests of a kind.
-    NoReply {
-        /// Which requests.
-        request: RequestKind,
-    },
-    /// Close the connection when a request of a kind arrives (after recording it, before
-    /// answering).
-    DropConnection {
-        /// Which requests.
-        request: RequestKind,
-    },
-    /// Serve a request of a kind (an order is placed and works), then close the connection
-    /// before any reply reaches this client: the order's outcome is unknown to it.
-    ServeThenDrop {
-        /// Which requests.
-        request: RequestKind,
-    },
-    /// Serve a request of a kind (an order is acknowledged and works), then send an error
-    /// frame for it, as TWS does when a late check objects to an accepted order.
-    ErrorAfterServing {
-        /// Which requests.
-        request: RequestKind,
+    /// Never answer the request.
+    NoReply,
+    /// Close the connection when the request arrives (after recording it, before serving
+    /// it).
+    DropBeforeProcessing,
+    /// Serve the request (an order is placed and works), then close the connection before
+    /// any reply reaches this client: the order's outcome is unknown to it.
+    DropAfterProcessing,
+    /// Serve the request (an order is acknowledged and works), then send an error frame for
+    /// it, as TWS does when a late check objects to an accepted order.
+    ErrorAfterProcessing {
         /// Error code.
         code: i32,
         /// Error text.
@@ -200,10 +191,54 @@ pub enum TwsFault {
     },
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct FaultRule {
-    fault: TwsFault,
-    remaining: Option<usize>,
+impl TwsFault {
+    /// For requests of this kind only.
+    pub fn on(self, request: RequestKind) -> FaultRule {
+        FaultRule {
+            fault: self,
+            request: Some(request),
+            remaining: Some(1),
+        }
+    }
+
+    /// For the next request, whatever it is (the next connection for
+    /// [`ClientIdInUse`](Self::ClientIdInUse)).
+    pub fn once(self) -> FaultRule {
+        FaultRule {
+            fault: self,
+            request: None,
+            remaining: Some(1),
+        }
+    }
+}
+
+/// A fault and which requests it hits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use = "a fault rule does nothing until injected"]
+pub struct FaultRule {
+    pub(crate) fault: TwsFault,
+    pub(crate) request: Option<RequestKind>,
+    pub(crate) remaining: Option<usize>,
+}
+
+impl From<TwsFault> for FaultRule {
+    fn from(fault: TwsFault) -> Self {
+        fault.once()
+    }
+}
+
+impl FaultRule {
+    /// Hits the next `n` matching requests (default 1).
+    pub fn times(mut self, n: usize) -> Self {
+        self.remaining = Some(n);
+        self
+    }
+
+    /// Hits every matching request from now on.
+    pub fn always(mut self) -> Self {
+        self.remaining = None;
+        self
+    }
 }
 
 /// What one connection has subscribed to.
@@ -500,20 +535,10 @@ impl FakeTws {
         self.shared.lock().counts.get(&kind).copied().unwrap_or(0)
     }
 
-    /// Injects a fault for every matching request from now on.
-    pub fn inject(&self, fault: TwsFault) {
-        self.shared.lock().faults.push(FaultRule {
-            fault,
-            remaining: None,
-        });
-    }
-
-    /// Injects a fault for the next `times` matching requests.
-    pub fn inject_times(&self, fault: TwsFault, times: usize) {
-        self.shared.lock().faults.push(FaultRule {
-            fault,
-            remaining: Some(times),
-        });
+    /// Injects a fault (see [`TwsFault`]): it applies to the requests that arrive after
+    /// this returns. Asynchronous like the fake Backpack's, so the two read the same.
+    pub async fn inject(&self, rule: impl Into<FaultRule>) {
+        self.shared.lock().faults.push(rule.into());
     }
 
     /// Removes every fault.

@@ -13,9 +13,7 @@ use super::broker::{Auction, Outbound, error_frame};
 use super::handlers::{self, QuoteAnswer};
 use super::market::Quote;
 use super::wire::{self, frame, reply, request};
-use super::{
-    FaultRule, Out, RecordedRequest, RequestKind, SessionState, Shared, State, TwsFault, proto,
-};
+use super::{Out, RecordedRequest, RequestKind, SessionState, Shared, State, TwsFault, proto};
 
 /// `clock`'s time in seconds and milliseconds since the epoch.
 fn now(clock: &SharedClock) -> (i64, i64) {
@@ -43,23 +41,20 @@ pub(crate) async fn accept_loop(
 /// Takes the first matching fault for `kind` (counting it down).
 fn take_fault(state: &mut State, kind: RequestKind) -> Option<TwsFault> {
     let index = state.faults.iter().position(|rule| {
-        let FaultRule { fault, .. } = rule;
-        match fault {
-            TwsFault::Error { request, .. }
-            | TwsFault::Delay { request, .. }
-            | TwsFault::NoReply { request }
-            | TwsFault::DropConnection { request }
-            | TwsFault::ServeThenDrop { request }
-            | TwsFault::ErrorAfterServing { request, .. } => *request == kind,
-            TwsFault::ClientIdInUse(_) => false,
-        }
+        !matches!(rule.fault, TwsFault::ClientIdInUse(_))
+            && rule.request.is_none_or(|request| request == kind)
     })?;
-    let rule = &mut state.faults[index];
+    consume(state, index)
+}
+
+/// Uses rule `index` once, removing it when it is spent; returns its fault.
+fn consume(state: &mut State, index: usize) -> Option<TwsFault> {
+    let rule = state.faults.get_mut(index)?;
     let fault = rule.fault.clone();
     if let Some(remaining) = &mut rule.remaining {
         *remaining -= 1;
         if *remaining == 0 {
-            state.faults.remove(index);
+            let _spent = state.faults.remove(index);
         }
     }
     Some(fault)
@@ -113,11 +108,13 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Rece
             payload: payload.clone(),
         });
         // A real gateway refuses a second connection with a client id already in use.
-        let refused = state
+        let faulted = state
             .faults
             .iter()
-            .any(|rule| rule.fault == TwsFault::ClientIdInUse(client_id))
-            || state.sessions.values().any(|s| s.client_id == client_id);
+            .position(|rule| rule.fault == TwsFault::ClientIdInUse(client_id))
+            .and_then(|index| consume(&mut state, index))
+            .is_some();
+        let refused = faulted || state.sessions.values().any(|s| s.client_id == client_id);
         if refused {
             None
         } else {
@@ -292,21 +289,21 @@ fn handle(
         return false;
     };
     let delay = match take_fault(&mut state, kind) {
-        Some(TwsFault::DropConnection { .. }) => {
+        Some(TwsFault::DropBeforeProcessing) => {
             // Unregistered first, so a quick reconnect with the same client id is not
             // refused as a duplicate.
             state.sessions.remove(&session_id);
             let _ = tx.send(Out::Close);
             return false;
         }
-        Some(TwsFault::ServeThenDrop { .. }) => {
+        Some(TwsFault::DropAfterProcessing) => {
             state.sessions.remove(&session_id);
             let _ = tx.send(Out::Close);
             let _ = answer(&mut state, session_id, client_id, id, &payload);
             return false;
         }
-        Some(TwsFault::NoReply { .. }) => return true,
-        Some(TwsFault::Error { code, message, .. }) => {
+        Some(TwsFault::NoReply) => return true,
+        Some(TwsFault::Error { code, message }) => {
             let target = error_target(kind, &payload);
             let _ = tx.send(Out::Frame(error_frame(
                 &state.broker.clock,
@@ -316,7 +313,7 @@ fn handle(
             )));
             return true;
         }
-        Some(TwsFault::ErrorAfterServing { code, message, .. }) => {
+        Some(TwsFault::ErrorAfterProcessing { code, message }) => {
             let mut frames = answer(&mut state, session_id, client_id, id, &payload);
             let target = error_target(kind, &payload);
             frames.push(error_frame(&state.broker.clock, target, code, &message));
@@ -326,7 +323,7 @@ fn handle(
             }
             return true;
         }
-        Some(TwsFault::Delay { delay, .. }) => Some(delay),
+        Some(TwsFault::Slow { delay }) => Some(delay),
         _ => None,
     };
     match delay {

@@ -1,4 +1,6 @@
-//! Fault injection: failures a test can switch on for chosen requests.
+//! Fault injection: failures a test can switch on for chosen requests. The names are the
+//! fake gateway's ([`crate::tws::TwsFault`]) for the same failures, and so are the defaults:
+//! a fault hits one request unless told otherwise.
 //!
 //! Each fault is a wiremock mock mounted above the exchange (higher priority), matching a
 //! method and path and limited to a number of requests. Faults that fire "after
@@ -28,8 +30,8 @@ pub enum Fault {
         /// HTTP status.
         status: u16,
     },
-    /// The request is processed, then answered with a 5xx.
-    ServerErrorAfterProcessing {
+    /// The request is processed, then answered with a 5xx `{"code":"SERVER_ERROR"}`.
+    ErrorAfterProcessing {
         /// HTTP status.
         status: u16,
     },
@@ -41,7 +43,9 @@ pub enum Fault {
         delay: Duration,
     },
     /// The request is processed, then the connection is closed without an answer.
-    DropConnection,
+    DropAfterProcessing,
+    /// The request is not processed and never answered (the connection stays open).
+    NoReply,
     /// The connection is closed without an answer and without processing.
     DropBeforeProcessing,
     /// The request is processed, then answered `200` with a body that is not JSON.
@@ -115,7 +119,7 @@ impl FaultRule {
             builder = builder.and(path(p.as_str()));
         }
         let mock = match self.fault {
-            Fault::DropConnection => builder.respond_with_err(move |request: &Request| {
+            Fault::DropAfterProcessing => builder.respond_with_err(move |request: &Request| {
                 let _ = shared.handle(&to_request(request));
                 std::io::Error::new(
                     std::io::ErrorKind::ConnectionReset,
@@ -163,7 +167,7 @@ impl wiremock::Respond for FaultResponder {
             Fault::ServerError { status } => {
                 error_json(*status, "SERVER_ERROR", "Internal server error")
             }
-            Fault::ServerErrorAfterProcessing { status } => {
+            Fault::ErrorAfterProcessing { status } => {
                 let _ = self.shared.handle(&to_request(request));
                 error_json(*status, "SERVER_ERROR", "Internal server error")
             }
@@ -179,8 +183,10 @@ impl wiremock::Respond for FaultResponder {
             Fault::PlainTextError { status, message } => {
                 respond(Reply::Text(*status, message.clone()))
             }
+            // An hour is longer than any client waits.
+            Fault::NoReply => ResponseTemplate::new(504).set_delay(Duration::from_secs(3_600)),
             // Drops are mounted with `respond_with_err`; answering here would be a bug.
-            Fault::DropConnection | Fault::DropBeforeProcessing => ResponseTemplate::new(500),
+            Fault::DropAfterProcessing | Fault::DropBeforeProcessing => ResponseTemplate::new(500),
         }
     }
 }
