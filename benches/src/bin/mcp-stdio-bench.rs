@@ -52,19 +52,19 @@ struct Session {
 impl Session {
     fn spawn(binary: &PathBuf, state: &std::path::Path, backpack: Option<SocketAddr>) -> Session {
         let mut command = Command::new(binary);
+        command
+            .env_remove("BACKPACK_BASE_URL")
+            .env_remove("BACKPACK_API_KEY")
+            .env_remove("BACKPACK_API_SECRET");
         if let Some(address) = backpack {
             command
                 .env("BACKPACK_BASE_URL", format!("http://{address}"))
                 .env("BACKPACK_API_SECRET", benches::TEST_SECRET);
-        } else {
-            command.env_remove("BACKPACK_API_SECRET");
         }
         let mut child = command
             .env("TRADING_MCP_JOURNAL", state.join("journal.db"))
             .env("TRADING_MCP_KILL_SWITCH", state.join("KILL"))
             .env("RUST_LOG", "warn")
-            .env_remove("BACKPACK_BASE_URL")
-            .env_remove("BACKPACK_API_KEY")
             .env_remove("IBKR_GATEWAY_HOST")
             .env_remove("IBKR_GATEWAY_PORT")
             .stdin(Stdio::piped())
@@ -131,8 +131,8 @@ impl Session {
 }
 
 impl Session {
-    /// CPU time the server has used so far (user + system), in clock ticks.
-    fn cpu_ticks(&self) -> u64 {
+    /// CPU time the server has used so far (user, system), in clock ticks.
+    fn cpu_ticks(&self) -> (u64, u64) {
         let stat =
             std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap_or_default();
         // Fields after the command name (which may hold spaces): utime is the 12th, stime
@@ -145,7 +145,7 @@ impl Session {
                 .and_then(|f| f.parse::<u64>().ok())
                 .unwrap_or(0)
         };
-        field(11) + field(12)
+        (field(11), field(12))
     }
 }
 
@@ -184,7 +184,12 @@ fn list_orders(
         samples.push(u64::try_from(t.elapsed().as_nanos()).unwrap());
     }
     let elapsed = started.elapsed();
-    let cpu_ms = (session.cpu_ticks() - cpu_before) as f64 * 1e3 / ticks_per_second();
+    let cpu_after = session.cpu_ticks();
+    let per_call = |ticks: u64| ticks as f64 * 1e3 / ticks_per_second() / calls as f64;
+    let (user_ms, system_ms) = (
+        per_call(cpu_after.0 - cpu_before.0),
+        per_call(cpu_after.1 - cpu_before.1),
+    );
     samples.sort_unstable();
     println!(
         "{}",
@@ -195,7 +200,9 @@ fn list_orders(
             "p50_us": percentile(&samples, 50.0) as f64 / 1e3,
             "p99_us": percentile(&samples, 99.0) as f64 / 1e3,
             "calls_per_sec": (calls as f64 / elapsed.as_secs_f64()).round(),
-            "server_cpu_ms_per_call": cpu_ms / calls as f64,
+            "server_cpu_ms_per_call": user_ms + system_ms,
+            "server_user_ms_per_call": user_ms,
+            "server_system_ms_per_call": system_ms,
             "total_ms": micros(elapsed) / 1e3
         })
     );

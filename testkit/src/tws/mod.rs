@@ -461,11 +461,12 @@ impl FakeTwsBuilder {
         })
     }
 
-    /// Starts listening.
+    /// Starts listening — a test helper that panics (feature `fakes`).
     ///
     /// # Panics
     /// If no local port can be bound (a test setup failure); see
     /// [`try_start`](Self::try_start).
+    #[cfg(feature = "fakes")]
     #[allow(clippy::panic)]
     pub async fn start(self) -> FakeTws {
         match self.try_start().await {
@@ -491,10 +492,12 @@ impl std::fmt::Debug for FakeTws {
 }
 
 impl FakeTws {
-    /// A fake with the default instruments and a paper account `DU1234567` with $100,000.
+    /// A fake with the default instruments and a paper account `DU1234567` with $100,000 —
+    /// a test helper that panics (feature `fakes`).
     ///
     /// # Panics
     /// If no local port can be bound.
+    #[cfg(feature = "fakes")]
     pub async fn start() -> FakeTws {
         FakeTwsBuilder::default().start().await
     }
