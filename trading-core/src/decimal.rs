@@ -1,6 +1,6 @@
 //! Exact decimal money that travels as strings.
 //!
-//! Every number a venue sends or receives is a decimal. [`decimal_newtype!`] wraps
+//! Every number a venue sends or receives is a decimal. [`decimal_newtype!`](crate::decimal_newtype) wraps
 //! [`rust_decimal::Decimal`] in a newtype that keeps the scale it was given (`"180.50"` stays
 //! `180.50`) and implements serde itself, so no feature flag anywhere in a dependency graph
 //! can turn it into a float:

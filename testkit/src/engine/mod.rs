@@ -1,18 +1,17 @@
-//! A deterministic mock exchange: order books with price-time priority, accounts with
-//! balances and perp positions, fees, conditional orders, and a simulated market that moves.
+//! The venue-neutral matching engine: order books with price-time priority, accounts with
+//! balances and perp positions, fees, conditional orders, funding, and a simulated market
+//! that moves. It knows no venue's wire format: a refusal is a [`RejectKind`] and a message,
+//! and each venue simulator gives it its own clothes.
 //!
 //! The engine is synchronous and has no hidden clock: time moves only through
 //! [`Exchange::advance_to`], and randomness comes from the configured seed, so the same
 //! seed and the same calls give the same results. Each market walks on its own random stream,
 //! so its price path depends only on the seed and the number of steps taken, not on how time
-//! was advanced (one long advance or many short ones give the same prices). The fake Backpack server
-//! ([`crate::backpack`]) is a thin HTTP shell over it; other crates embed it in-process.
+//! was advanced (one long advance or many short ones give the same prices). The Backpack
+//! simulator ([`crate::backpack`]) puts the exchange's REST semantics over it.
 //!
-//! Two interfaces:
-//! - the core, in engine units ([`NewOrder`] with prices in ticks and sizes in steps), for
-//!   speed and for property tests;
-//! - the wire interface ([`Exchange::execute_payload`], [`Exchange::open_orders`], ...), which
-//!   speaks `backpack-sdk`'s types and answers with the exchange's shapes and errors.
+//! Orders go in in engine units ([`NewOrder`] with prices in ticks and sizes in steps), for
+//! speed and for property tests.
 //!
 //! Simplifications, on purpose: no liquidations (losses beyond the balance are borrowed),
 //! margin is checked per order against the free quote balance, and histories are capped
@@ -96,7 +95,7 @@ pub struct ConfigError(String);
 /// Name of the simulated market maker's account.
 pub const MARKET_MAKER_KEY: &str = "testkit-market-maker";
 
-/// The mock exchange.
+/// The matching engine: every market, account and order of one simulated venue.
 #[derive(Debug)]
 pub struct Exchange {
     pub(crate) config: ExchangeConfig,

@@ -417,7 +417,7 @@ impl FakeTwsBuilder {
     }
 
     /// Time is `clock`'s (current time, order and execution times), and delayed answers
-    /// ([`TwsFault::Delay`]) wait for [`FakeTws::advance`] to move it past their time
+    /// ([`TwsFault::Slow`]) wait for [`FakeTws::advance`] to move it past their time
     /// instead of a real timer: tests move time instead of sleeping. Default: the system
     /// clock and real delays.
     pub fn manual_clock(mut self, clock: Arc<ManualClock>) -> Self {
