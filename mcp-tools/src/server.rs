@@ -1,7 +1,7 @@
 //! The MCP server: which tools exist (chosen by the configuration), their schemas (rewritten
 //! for every client, see [`schema`](crate::schema)), the `trading-assistant` prompt.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -33,14 +33,16 @@ pub const ASSISTANT_RULES: &str = "You help a person trade through these tools. 
 #[derive(Clone)]
 pub struct TradingServer {
     pub(crate) state: Arc<AppState>,
-    tool_router: ToolRouter<Self>,
+    /// Built on first use: `initialize` does not need the tools, and deriving and simplifying
+    /// 22 tools' schemas is most of a cold start. Shared by every clone (HTTP sessions).
+    tool_router: Arc<OnceLock<ToolRouter<Self>>>,
     prompt_router: PromptRouter<Self>,
 }
 
 impl std::fmt::Debug for TradingServer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TradingServer")
-            .field("tools", &self.tool_router.list_all().len())
+            .field("tools", &self.routes().list_all().len())
             .finish_non_exhaustive()
     }
 }
@@ -48,6 +50,21 @@ impl std::fmt::Debug for TradingServer {
 impl TradingServer {
     /// The server with the tools its configuration allows.
     pub fn new(state: Arc<AppState>) -> Self {
+        Self {
+            state,
+            tool_router: Arc::new(OnceLock::new()),
+            prompt_router: Self::prompt_router(),
+        }
+    }
+
+    /// The tools, built the first time they are needed.
+    fn routes(&self) -> &ToolRouter<Self> {
+        self.tool_router
+            .get_or_init(|| Self::build_routes(&self.state))
+    }
+
+    /// The tools this configuration allows, with their schemas simplified.
+    fn build_routes(state: &AppState) -> ToolRouter<Self> {
         let mut router = Self::status_router();
         let backpack = state.config.venue(Venue::Backpack).tiers;
         let ibkr = state.config.venue(Venue::Ibkr).tiers;
@@ -79,11 +96,7 @@ impl TradingServer {
                 route.attr.output_schema = Some(Arc::new(output));
             }
         }
-        Self {
-            state,
-            tool_router: router,
-            prompt_router: Self::prompt_router(),
-        }
+        router
     }
 
     /// The shared state.
@@ -93,7 +106,7 @@ impl TradingServer {
 
     /// Every tool this server lists.
     pub fn tools(&self) -> Vec<rmcp::model::Tool> {
-        self.tool_router.list_all()
+        self.routes().list_all()
     }
 }
 
@@ -110,7 +123,7 @@ impl TradingServer {
     }
 }
 
-#[tool_handler(router = self.tool_router)]
+#[tool_handler(router = self.routes())]
 #[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for TradingServer {
     fn get_info(&self) -> McpServerConfig {
