@@ -9,7 +9,7 @@ use super::wire::{self, Dec, OrderPayload, TriggerAmount};
 use crate::engine::{
     AccountId, Exchange, Exit, Exits, Kind, MarketId, MarketState, NewOrder, OrderId, OrderRecord,
     Reject, RejectKind, Side, Size, Stp, TimeInForce, Trigger, TriggerSize, TriggerSource,
-    floor_units,
+    exact_units, floor_units,
 };
 
 /// Filters and paging of the history endpoints.
@@ -55,41 +55,42 @@ impl OrderFilter {
     }
 }
 
-fn price_units(market: &MarketState, price: Dec, field: &str) -> Result<i64, Reject> {
-    let value = price.0;
-    let tick = market.config.tick_size;
-    if value.scale() > tick.normalize().scale().max(tick.scale())
-        && market.to_ticks(value).is_none()
-    {
+/// A value as a positive whole number of `unit`s (ticks or steps), with the exchange's
+/// answers: "decimal too long" for more decimals than the unit has, else "must be a positive
+/// multiple" (`kind`, naming the unit as `unit_name`).
+fn grid_units(
+    value: Decimal,
+    unit: Decimal,
+    field: &str,
+    kind: RejectKind,
+    unit_name: &str,
+) -> Result<i64, Reject> {
+    let units = exact_units(value, unit);
+    if value.scale() > unit.normalize().scale().max(unit.scale()) && units.is_none() {
         return Err(Reject::invalid(format!("{field} decimal too long")));
     }
-    market
-        .to_ticks(value)
-        .filter(|ticks| *ticks > 0)
-        .ok_or_else(|| {
-            Reject::new(
-                RejectKind::InvalidPrice,
-                format!("{field} must be a positive multiple of the tick size {tick}"),
-            )
-        })
+    units.filter(|units| *units > 0).ok_or_else(|| {
+        Reject::new(
+            kind,
+            format!("{field} must be a positive multiple of the {unit_name} {unit}"),
+        )
+    })
+}
+
+fn price_units(market: &MarketState, price: Dec, field: &str) -> Result<i64, Reject> {
+    let tick = market.config.tick_size;
+    grid_units(price.0, tick, field, RejectKind::InvalidPrice, "tick size")
 }
 
 fn quantity_units(market: &MarketState, quantity: Decimal, field: &str) -> Result<i64, Reject> {
     let step = market.config.step_size;
-    if quantity.scale() > step.normalize().scale().max(step.scale())
-        && market.to_steps(quantity).is_none()
-    {
-        return Err(Reject::invalid(format!("{field} decimal too long")));
-    }
-    market
-        .to_steps(quantity)
-        .filter(|steps| *steps > 0)
-        .ok_or_else(|| {
-            Reject::new(
-                RejectKind::InvalidQuantity,
-                format!("{field} must be a positive multiple of the step size {step}"),
-            )
-        })
+    grid_units(
+        quantity,
+        step,
+        field,
+        RejectKind::InvalidQuantity,
+        "step size",
+    )
 }
 
 fn trigger_source(by: Option<&str>) -> Result<TriggerSource, Reject> {

@@ -7,10 +7,8 @@
 //! is written in the format the exchange uses for it (milliseconds, microseconds, or a naive
 //! UTC datetime string).
 
-use std::fmt;
-
 use rust_decimal::Decimal;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize, Serializer};
 
 /// A decimal on the wire: written as a string, read from a string or a number.
@@ -30,40 +28,11 @@ impl Serialize for Dec {
     }
 }
 
-struct DecVisitor;
-
-impl Visitor<'_> for DecVisitor {
-    type Value = Dec;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a decimal string or number")
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<Dec, E> {
-        text.trim()
-            .parse::<Decimal>()
-            .map(Dec)
-            .map_err(|_| E::custom(format!("invalid decimal `{text}`")))
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Dec, E> {
-        Ok(Dec(Decimal::from(value)))
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Dec, E> {
-        Ok(Dec(Decimal::from(value)))
-    }
-
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Dec, E> {
-        // serde_json hands a JSON number with a fraction over as f64; its shortest text is
-        // the number as written.
-        self.visit_str(&value.to_string())
-    }
-}
-
 impl<'de> Deserialize<'de> for Dec {
+    /// A string, or a JSON number read through the toolkit's one JSON-number guard (its
+    /// shortest text; refused when a double cannot carry the digits).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Dec, D::Error> {
-        deserializer.deserialize_any(DecVisitor)
+        trading_core::decimal::deserialize_decimal(deserializer).map(Dec)
     }
 }
 
@@ -642,6 +611,8 @@ mod tests {
         assert_eq!(text.0, number.0);
         assert_eq!(serde_json::to_string(&text).unwrap(), "\"150.50\"");
         assert!(serde_json::from_str::<Dec>("\"abc\"").is_err());
+        // A number a double cannot carry exactly is refused, as everywhere in the toolkit.
+        assert!(serde_json::from_str::<Dec>("150.12345678901234567").is_err());
     }
 
     #[test]

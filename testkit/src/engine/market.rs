@@ -200,16 +200,6 @@ impl MarketState {
             * self.config.step_size
     }
 
-    /// Ticks of an exact price; `None` if it is not on the grid.
-    pub(crate) fn to_ticks(&self, price: Decimal) -> Option<i64> {
-        exact_units(price, self.config.tick_size)
-    }
-
-    /// Steps of an exact quantity; `None` if it is not on the grid.
-    pub(crate) fn to_steps(&self, quantity: Decimal) -> Option<i64> {
-        exact_units(quantity, self.config.step_size)
-    }
-
     /// Whether the market is a perpetual.
     pub(crate) fn is_perp(&self) -> bool {
         self.config.is_perp()

@@ -53,7 +53,7 @@ pub use types::{
 };
 
 pub(crate) use account::{Account, FillRecord, FundingRecord};
-pub(crate) use market::{MarketState, TradeRecord, floor_units};
+pub(crate) use market::{MarketState, TradeRecord, exact_units, floor_units};
 pub(crate) use order::OrderRecord;
 
 /// How the exchange is set up.
@@ -179,7 +179,7 @@ impl Exchange {
         if self.market_index.contains_key(&config.symbol) {
             return Err(ConfigError(format!("duplicate market {}", config.symbol)));
         }
-        let reference = market::exact_units(config.reference_price, config.tick_size)
+        let reference = exact_units(config.reference_price, config.tick_size)
             .filter(|ticks| *ticks > 0)
             .ok_or_else(|| {
                 ConfigError(format!(
