@@ -26,7 +26,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ConfirmPolicy, Venue};
-use crate::safety::tokens::TokenStore;
+use crate::error::{ErrorCode, ToolError};
+use crate::safety::tokens::{TokenError, TokenStore};
 
 /// The session a call belongs to: the MCP session id over HTTP, one pseudo-session for
 /// stateless HTTP, and the process for stdio (one client per process).
@@ -60,8 +61,8 @@ pub enum Confirmation {
     Confirmed,
     /// Ask the person first: return this to the client (protocol 2026-07-28).
     Ask(Box<InputRequiredResult>),
-    /// Do not send; the message says why.
-    Refused(String),
+    /// Do not send; the error says why.
+    Refused(ToolError),
 }
 
 fn asks_in_band(ctx: &RequestContext<RoleServer>) -> bool {
@@ -145,12 +146,17 @@ pub struct Policy {
     pub timeout: Duration,
 }
 
-fn cannot_ask(venue: Venue) -> String {
+fn cannot_ask(venue: Venue) -> ToolError {
     let name = venue.as_str().to_ascii_uppercase();
-    format!(
+    let message = format!(
         "refused: this server asks the person before every {} order (TRADING_MCP_{name}_CONFIRM=ask, the default on paper and live venues) and this client cannot be asked (it does not declare elicitation). Nothing was sent. Use a client that supports elicitation, or have the person set TRADING_MCP_{name}_CONFIRM=token to let the preview's token confirm",
         venue.as_str()
-    )
+    );
+    ToolError::new(ErrorCode::ConfirmationRequired, message)
+}
+
+fn not_confirmed(message: impl Into<String>) -> ToolError {
+    ToolError::new(ErrorCode::NotConfirmed, message)
 }
 
 /// Decides whether `pending` may be sent (see the module docs).
@@ -168,27 +174,29 @@ pub async fn confirm(
         session,
         message,
     } = pending;
-    let refuse = |reason: String| {
+    let refuse = |refused: ToolError| {
         // Whatever happened, this token is spent.
         tokens.void(token);
-        Confirmation::Refused(reason)
+        Confirmation::Refused(refused)
     };
     let redeem = || match tokens.redeem(token, venue, order, session) {
         Ok(()) => Confirmation::Confirmed,
-        Err(error) => Confirmation::Refused(format!("{error}; nothing was sent")),
+        Err(error) => Confirmation::Refused(error.refusal()),
     };
     if let Some(nonce) = answer.request_state {
         // The second round of an in-band question.
         if let Err(error) = tokens.answered(token, nonce, venue, order, session) {
-            return Confirmation::Refused(format!("{error}; nothing was sent"));
+            return Confirmation::Refused(error.refusal());
         }
         if !answered_yes(answer.responses) {
-            return refuse("the person did not confirm the order; nothing was sent".into());
+            return refuse(not_confirmed(
+                "the person did not confirm the order; nothing was sent",
+            ));
         }
         return redeem();
     }
     if let Err(error) = tokens.check(token, venue, order, session) {
-        return Confirmation::Refused(format!("{error}; nothing was sent"));
+        return Confirmation::Refused(error.refusal());
     }
     if !can_ask(ctx) {
         return match policy.confirm {
@@ -199,16 +207,17 @@ pub async fn confirm(
     }
     if asks_in_band(ctx) {
         let Some(nonce) = tokens.ask(token, policy.timeout) else {
-            return Confirmation::Refused(
-                "the confirmation token is unknown or was already used; nothing was sent".into(),
-            );
+            return Confirmation::Refused(TokenError::Unknown.refusal());
         };
         return match question(message) {
             Ok(mut ask) => {
                 ask.request_state = Some(nonce);
                 Confirmation::Ask(Box::new(ask))
             }
-            Err(error) => refuse(format!("{error}; nothing was sent")),
+            Err(error) => refuse(ToolError::new(
+                ErrorCode::Internal,
+                format!("{error}; nothing was sent"),
+            )),
         };
     }
     match ctx
@@ -217,11 +226,11 @@ pub async fn confirm(
         .await
     {
         Ok(Some(ConfirmOrder { confirm: true })) => redeem(),
-        Ok(_) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => {
-            refuse("the person did not confirm the order; nothing was sent".into())
-        }
-        Err(error) => refuse(format!(
+        Ok(_) | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => refuse(
+            not_confirmed("the person did not confirm the order; nothing was sent"),
+        ),
+        Err(error) => refuse(not_confirmed(format!(
             "the person could not be asked to confirm ({error}); the order was NOT sent"
-        )),
+        ))),
     }
 }

@@ -20,7 +20,7 @@ use rmcp::service::RequestContext;
 
 use crate::config::{Mode, Venue};
 use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of};
-use crate::error::ToolError;
+use crate::error::{ErrorCode, ToolError};
 use crate::safety::caps::{self, CapUsage, Valued};
 use crate::safety::journal::{Attempt, Intent, Journal, Refusal, WriteOutcome};
 use crate::state::AppState;
@@ -119,16 +119,23 @@ fn attempt(
 
 /// Journals the refusal of `attempt` (a journal that cannot take it is logged) and returns
 /// it.
-async fn refuse(state: &AppState, attempt: &Attempt, reason: String) -> ToolError {
+async fn refuse(state: &AppState, attempt: &Attempt, refused: ToolError) -> ToolError {
     let refusal = Refusal {
         attempt: attempt.clone(),
-        reason: state.redactor.text(&reason),
+        reason: state.redactor.text(&refused.message),
     };
     if let Err(error) = journaled(&state.journal, move |j| j.refuse(&refusal)).await {
         tracing::error!(%error, "a refusal could not be journaled");
     }
-    tracing::info!(tool = attempt.tool, %reason, "refused");
-    ToolError::refused(reason)
+    tracing::info!(tool = attempt.tool, code = %refused.code, reason = %refused.message, "refused");
+    refused
+}
+
+fn journal_down(error: &str) -> ToolError {
+    ToolError::new(
+        ErrorCode::JournalUnavailable,
+        format!("refused: {error}; trading is stopped until the journal works. Nothing was sent"),
+    )
 }
 
 /// One line per field that is not at its default: `price: 150`, `trigger.price: 140`.
@@ -249,16 +256,14 @@ pub async fn preview_caps(
     let now = utc(&state.config.clock);
     let used = match journaled(&state.journal, move |j| j.used(venue, mode, now)).await {
         Ok(used) => used,
-        Err(error) => {
-            return Err(ToolError::refused(format!(
-                "refused: {error}; trading is stopped until the journal works"
-            )));
-        }
+        Err(error) => return Err(journal_down(&error)),
     };
-    if let Err(reason) = caps::check(&config.caps, symbol, Some(valued), used) {
+    if let Err(refused) = caps::check(&config.caps, symbol, Some(valued), used) {
         let attempt = attempt(state, ctx, (venue, tool), symbol.to_owned(), request);
-        let reason = format!("this order would be refused by the server's limits: {reason}");
-        return Err(refuse(state, &attempt, reason).await);
+        let refused = refused.map_message(|reason| {
+            format!("this order would be refused by the server's limits: {reason}")
+        });
+        return Err(refuse(state, &attempt, refused).await);
     }
     Ok(caps::usage(&config.caps, used))
 }
@@ -295,15 +300,18 @@ pub async fn place<V: OrderVenue>(
     let early = if state.config.orders_enabled {
         state.kill_switch.check().err()
     } else {
-        Some("refused: ORDERS_ENABLED=false, so this server sends no orders (previews and cancels still work). Nothing was sent".into())
+        Some(ToolError::new(
+            ErrorCode::OrdersDisabled,
+            "refused: ORDERS_ENABLED=false, so this server sends no orders (previews and cancels still work). Nothing was sent",
+        ))
     };
-    if let Some(reason) = early {
+    if let Some(refused) = early {
         state.tokens.void(token);
-        return Err(refuse(state, &asked, reason).await);
+        return Err(refuse(state, &asked, refused).await);
     }
     if let Err(error) = journaled(&state.journal, |j| j.health()).await {
         state.tokens.void(token);
-        return Err(refuse(state, &asked, format!("refused: {error}; nothing was sent")).await);
+        return Err(refuse(state, &asked, journal_down(&error)).await);
     }
     let valued = match order.value().await {
         Ok(valued) => valued,
@@ -327,7 +335,7 @@ pub async fn place<V: OrderVenue>(
     match confirm(ctx, &state.tokens, policy, pending, answer).await {
         Confirmation::Confirmed => {}
         Confirmation::Ask(question) => return Ok(Placement::Ask(question)),
-        Confirmation::Refused(reason) => return Err(refuse(state, &asked, reason).await),
+        Confirmation::Refused(refused) => return Err(refuse(state, &asked, refused).await),
     }
     let intent = Intent {
         attempt: asked,
@@ -358,9 +366,10 @@ where
 {
     let caps = &state.config.venue(venue).caps;
     let asked = attempt(state, ctx, (venue, tool), symbol, &request);
-    if let Err(reason) = caps::check(caps, &asked.symbol, None, rust_decimal::Decimal::ZERO) {
-        let reason = format!("refused: {reason}; nothing was cancelled");
-        return Err(refuse(state, &asked, reason).await);
+    if let Err(refused) = caps::check(caps, &asked.symbol, None, rust_decimal::Decimal::ZERO) {
+        let refused =
+            refused.map_message(|reason| format!("refused: {reason}; nothing was cancelled"));
+        return Err(refuse(state, &asked, refused).await);
     }
     let intent = Intent {
         attempt: asked,
@@ -413,19 +422,22 @@ where
     let reserved = intent.clone();
     let now = utc(&state.config.clock);
     let id = journaled(&state.journal, move |j| {
-        j.reserve(
+        Ok(j.reserve(
             &reserved,
             &caps,
             || if gated { kill_switch.check() } else { Ok(()) },
             now,
-        )
+        ))
     })
     .await
-    .map_err(|reason| {
-        ToolError::refused(if reason.starts_with("refused") {
-            reason
-        } else {
-            format!("refused: {reason}. Nothing was sent")
+    .map_err(|error| journal_down(&error))?
+    .map_err(|refused| {
+        refused.map_message(|reason| {
+            if reason.starts_with("refused") {
+                reason
+            } else {
+                format!("refused: {reason}. Nothing was sent")
+            }
         })
     })?;
     let attempt = intent.attempt.clone();

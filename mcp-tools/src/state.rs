@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::config::ServerConfig;
+use crate::error::{ErrorCode, ToolError};
 use crate::safety::KillSwitch;
 use crate::safety::journal::Journal;
 use crate::safety::redact::Redactor;
@@ -53,7 +54,7 @@ impl AppState {
     ///
     /// # Errors
     /// Why it cannot be used now (the next call tries again).
-    pub async fn backpack(&self) -> Result<Arc<BackpackVenue>, String> {
+    pub async fn backpack(&self) -> Result<Arc<BackpackVenue>, ToolError> {
         let (speed, seed) = (self.config.simulator_speed, self.config.simulator_seed);
         self.backpack
             .get(|| {
@@ -61,19 +62,19 @@ impl AppState {
                 BackpackVenue::start(connection, speed, seed)
             })
             .await
-            .map_err(|e| self.redactor.text(&e))
+            .map_err(|e| ToolError::new(ErrorCode::VenueUnavailable, self.redactor.text(&e)))
     }
 
     /// IBKR, connected on first use.
     ///
     /// # Errors
     /// Why it cannot be used now (the next call tries again).
-    pub async fn ibkr(&self) -> Result<Arc<IbkrVenue>, String> {
+    pub async fn ibkr(&self) -> Result<Arc<IbkrVenue>, ToolError> {
         let trading = self.config.ibkr.tiers.trading;
         self.ibkr
             .get(|| IbkrVenue::start(self.config.ibkr_connection.clone(), trading))
             .await
-            .map_err(|e| self.redactor.text(&e))
+            .map_err(|e| ToolError::new(ErrorCode::VenueUnavailable, self.redactor.text(&e)))
     }
 
     /// Backpack if it is already connected.

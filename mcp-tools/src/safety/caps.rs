@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::config::Caps;
+use crate::error::{ErrorCode, ToolError};
 
 /// What an order can execute for, in the cap currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -133,7 +134,7 @@ pub fn check(
     symbol: &str,
     valued: Option<&Valued>,
     used: Decimal,
-) -> Result<(), String> {
+) -> Result<(), ToolError> {
     let symbol = symbol.trim().to_ascii_uppercase();
     if let Some(allowed) = &caps.allowed_symbols
         && !allowed.contains(&symbol)
@@ -144,7 +145,10 @@ pub fn check(
         } else {
             format!("{symbol} is not in the allowed symbols;")
         };
-        return Err(format!("{named} {} may be traded", list.join(", ")));
+        return Err(ToolError::new(
+            ErrorCode::SymbolNotAllowed,
+            format!("{named} {} may be traded", list.join(", ")),
+        ));
     }
     let Some(valued) = valued else {
         return Ok(());
@@ -153,31 +157,35 @@ pub fn check(
         return Ok(());
     }
     let Some(value) = valued.value else {
-        return Err(format!(
+        return Err(over_cap(format!(
             "the order cannot be valued, so the caps cannot be checked: {}",
             valued.basis
-        ));
+        )));
     };
     let currency = &valued.currency;
     if let Some(cap) = caps.max_order_notional
         && value > cap
     {
-        return Err(format!(
+        return Err(over_cap(format!(
             "the order can execute for {} {currency} ({}), above the per-order cap of {cap} {currency}; reduce the quantity",
             value.normalize(),
             valued.basis
-        ));
+        )));
     }
     if let Some(cap) = caps.max_daily_notional
         && used.checked_add(value).is_none_or(|total| total > cap)
     {
-        return Err(format!(
+        return Err(over_cap(format!(
             "the order can execute for {} {currency} but only {} of the 24-hour cap of {cap} {currency} is left",
             value.normalize(),
             remaining(cap, used)
-        ));
+        )));
     }
     Ok(())
+}
+
+fn over_cap(message: String) -> ToolError {
+    ToolError::new(ErrorCode::CapExceeded, message)
 }
 
 #[cfg(test)]
@@ -208,9 +216,15 @@ mod tests {
     fn each_cap_refuses_with_what_would_fit() {
         let caps = caps();
         let used = Decimal::from(600);
-        let refusal = |symbol: &str, v: Option<&Valued>| check(&caps, symbol, v, used).unwrap_err();
+        let refused = |symbol: &str, v: Option<&Valued>| check(&caps, symbol, v, used).unwrap_err();
+        let refusal = |symbol: &str, v: Option<&Valued>| refused(symbol, v).message;
         assert!(refusal("BTC_USDC", None).contains("not in the allowed"));
+        assert_eq!(refused("BTC_USDC", None).code, ErrorCode::SymbolNotAllowed);
         assert!(refusal("", None).contains("symbol is unknown"));
+        assert_eq!(
+            refused("SOL_USDC", Some(&valued(1_001))).code,
+            ErrorCode::CapExceeded
+        );
         assert!(refusal("sol_usdc", Some(&valued(1_001))).contains("per-order cap of 1000"));
         let daily = refusal("SOL_USDC", Some(&valued(901)));
         assert!(daily.contains("only 900 of the 24-hour cap"), "{daily}");

@@ -9,6 +9,8 @@ pub mod tokens;
 
 use std::path::{Path, PathBuf};
 
+use crate::error::{ErrorCode, ToolError};
+
 /// The kill switch: while its file exists, no new order is sent. It stops new risk and
 /// never stops reducing it: cancels work while it is engaged. Any doubt counts as engaged:
 /// a path that cannot be checked (permissions, I/O error) or no path at all.
@@ -36,7 +38,12 @@ impl KillSwitch {
     ///
     /// # Errors
     /// The refusal, when the switch is engaged or cannot be read.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ToolError> {
+        self.reason()
+            .map_err(|reason| ToolError::new(ErrorCode::KillSwitch, reason))
+    }
+
+    fn reason(&self) -> Result<(), String> {
         let Some(path) = &self.path else {
             return Err("refused: no kill-switch file is configured (neither HOME nor XDG_STATE_HOME is set); set TRADING_MCP_KILL_SWITCH and TRADING_MCP_JOURNAL. Nothing was sent".into());
         };

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use trading_core::clock::{Clock, SharedClock};
 
 use crate::config::Venue;
+use crate::error::{ErrorCode, ToolError};
 
 /// Why a token was refused. Every refusal also voids the token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +45,25 @@ pub enum TokenError {
         "the order differs from the one this token confirmed ({0}); send exactly the order the preview returned, or preview the new order"
     )]
     Mismatch(String),
+}
+
+impl TokenError {
+    /// The stable code of this refusal.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            TokenError::Unknown => ErrorCode::TokenUnknown,
+            TokenError::Expired(_) => ErrorCode::TokenExpired,
+            TokenError::OtherSession | TokenError::NotAsked | TokenError::Mismatch(_) => {
+                ErrorCode::TokenMismatch
+            }
+            TokenError::Unanswered => ErrorCode::NotConfirmed,
+        }
+    }
+
+    /// The refusal, saying nothing was sent.
+    pub fn refusal(&self) -> ToolError {
+        ToolError::new(self.code(), format!("{self}; nothing was sent"))
+    }
 }
 
 #[derive(Debug, Clone)]

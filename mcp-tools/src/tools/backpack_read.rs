@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Json, Listed, Parameters, bounded};
+use crate::error::{ErrorCode, ToolError, backpack_code};
 use crate::server::TradingServer;
 
 /// What to tell the model about a Backpack error.
@@ -23,6 +24,11 @@ pub(crate) fn backpack_error(error: &backpack_sdk::Error) -> String {
     } else {
         text
     }
+}
+
+/// A Backpack SDK error as a tool error, with its code.
+pub(crate) fn backpack_failure(error: &backpack_sdk::Error) -> ToolError {
+    ToolError::new(backpack_code(error), backpack_error(error))
 }
 
 /// Markets to list.
@@ -136,14 +142,14 @@ impl TradingServer {
     async fn backpack_get_markets(
         &self,
         Parameters(p): Parameters<MarketsParams>,
-    ) -> Result<Json<Listed<Market>>, String> {
+    ) -> Result<Json<Listed<Market>>, ToolError> {
         let venue = self.state.backpack().await?;
         let markets = venue
             .client
             .markets()
             .list(p.market_type)
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         Ok(Json(bounded(
             markets,
             self.state.config.max_items,
@@ -158,14 +164,14 @@ impl TradingServer {
     async fn backpack_get_ticker(
         &self,
         Parameters(p): Parameters<SymbolParams>,
-    ) -> Result<Json<Ticker>, String> {
+    ) -> Result<Json<Ticker>, ToolError> {
         let venue = self.state.backpack().await?;
         let ticker = venue
             .client
             .markets()
             .ticker(p.symbol, None)
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         Ok(Json(ticker))
     }
 
@@ -176,7 +182,7 @@ impl TradingServer {
     async fn backpack_get_depth(
         &self,
         Parameters(p): Parameters<DepthParams>,
-    ) -> Result<Json<DepthView>, String> {
+    ) -> Result<Json<DepthView>, ToolError> {
         let levels = usize::try_from(p.levels.unwrap_or(10).clamp(1, 100)).unwrap_or(10);
         let venue = self.state.backpack().await?;
         let depth: Depth = venue
@@ -184,7 +190,7 @@ impl TradingServer {
             .markets()
             .depth(p.symbol.clone(), None)
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         let mut bids = depth.bids_best_first();
         let mut asks = depth.asks_best_first();
         bids.truncate(levels);
@@ -207,14 +213,14 @@ impl TradingServer {
     async fn backpack_list_orders(
         &self,
         Parameters(p): Parameters<GetOpenOrders>,
-    ) -> Result<Json<Listed<Order>>, String> {
+    ) -> Result<Json<Listed<Order>>, ToolError> {
         let venue = self.state.backpack().await?;
         let orders = venue
             .client
             .orders()
             .list_open(p.symbol, p.market_type)
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         Ok(Json(bounded(
             orders,
             self.state.config.max_items,
@@ -229,8 +235,8 @@ impl TradingServer {
     async fn backpack_get_order(
         &self,
         Parameters(p): Parameters<OrderParams>,
-    ) -> Result<Json<OrderFound>, String> {
-        let order = p.order_ref()?;
+    ) -> Result<Json<OrderFound>, ToolError> {
+        let order = p.order_ref().map_err(ToolError::invalid)?;
         let venue = self.state.backpack().await?;
         match venue.client.orders().get(p.symbol.clone(), order).await {
             Ok(open) => {
@@ -240,7 +246,7 @@ impl TradingServer {
                 }));
             }
             Err(error) if error.is_not_found() => {}
-            Err(error) => return Err(backpack_error(&error)),
+            Err(error) => return Err(backpack_failure(&error)),
         }
         let mut query = GetOrderHistory::new()
             .symbol(p.symbol.clone())
@@ -254,7 +260,7 @@ impl TradingServer {
             .history()
             .orders(&query)
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         let finished = history
             .into_iter()
             .find(|order| match (&p.order_id, p.client_id) {
@@ -267,14 +273,17 @@ impl TradingServer {
                 open: None,
                 finished: Some(order),
             })),
-            None => Err(format!(
-                "no order {} on {} (open or in the last 200 of the history)",
-                match (&p.order_id, p.client_id) {
-                    (Some(id), _) => id.as_str().to_owned(),
-                    (None, Some(client)) => format!("with clientId {client}"),
-                    (None, None) => String::new(),
-                },
-                p.symbol.as_str()
+            None => Err(ToolError::new(
+                ErrorCode::NotFound,
+                format!(
+                    "no order {} on {} (open or in the last 200 of the history)",
+                    match (&p.order_id, p.client_id) {
+                        (Some(id), _) => id.as_str().to_owned(),
+                        (None, Some(client)) => format!("with clientId {client}"),
+                        (None, None) => String::new(),
+                    },
+                    p.symbol.as_str()
+                ),
             )),
         }
     }
@@ -283,14 +292,14 @@ impl TradingServer {
         description = "Open Backpack perpetual positions with entry, mark and PnL.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
-    async fn backpack_list_positions(&self) -> Result<Json<Listed<FuturePosition>>, String> {
+    async fn backpack_list_positions(&self) -> Result<Json<Listed<FuturePosition>>, ToolError> {
         let venue = self.state.backpack().await?;
         let positions = venue
             .client
             .account()
             .positions(None)
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         Ok(Json(bounded(
             positions,
             self.state.config.max_items,
@@ -305,14 +314,14 @@ impl TradingServer {
     async fn backpack_get_balances(
         &self,
         Parameters(p): Parameters<BalancesParams>,
-    ) -> Result<Json<Listed<BalanceWithLent>>, String> {
+    ) -> Result<Json<Listed<BalanceWithLent>>, ToolError> {
         let venue = self.state.backpack().await?;
         let mut balances = venue
             .client
             .account()
             .balances_with_lent()
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         if !p.show_zero_balances.unwrap_or(false) {
             balances.retain(|b| !b.is_zero());
         }
@@ -330,7 +339,7 @@ impl TradingServer {
     async fn backpack_order_history(
         &self,
         Parameters(mut p): Parameters<GetOrderHistory>,
-    ) -> Result<Json<Listed<HistoricalOrder>>, String> {
+    ) -> Result<Json<Listed<HistoricalOrder>>, ToolError> {
         let (limit, note) = self.history_limit(p.limit);
         p.limit = Some(limit);
         p.sort_direction = p.sort_direction.or(Some(SortDirection::Desc));
@@ -340,7 +349,7 @@ impl TradingServer {
             .history()
             .orders(&p)
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         let mut listed = bounded(orders, self.state.config.max_items, "page with offset");
         listed.truncated = listed.truncated.or(note);
         Ok(Json(listed))
@@ -353,7 +362,7 @@ impl TradingServer {
     async fn backpack_fill_history(
         &self,
         Parameters(mut p): Parameters<GetFillHistory>,
-    ) -> Result<Json<Listed<Fill>>, String> {
+    ) -> Result<Json<Listed<Fill>>, ToolError> {
         let (limit, note) = self.history_limit(p.limit);
         p.limit = Some(limit);
         p.sort_direction = p.sort_direction.or(Some(SortDirection::Desc));
@@ -363,7 +372,7 @@ impl TradingServer {
             .history()
             .fills(&p)
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         let mut listed = bounded(fills, self.state.config.max_items, "page with offset");
         listed.truncated = listed.truncated.or(note);
         Ok(Json(listed))

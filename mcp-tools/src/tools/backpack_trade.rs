@@ -18,11 +18,11 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::backpack_read::{OrderParams, backpack_error};
-use super::{Listed, Parameters, bounded, failure, structured};
+use super::backpack_read::{OrderParams, backpack_error, backpack_failure};
+use super::{Listed, Parameters, bounded, structured};
 use crate::config::{Mode, Venue};
 use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of};
-use crate::error::ToolError;
+use crate::error::{ErrorCode, ToolError};
 use crate::flow::{self, OrderVenue, WriteFailure, Written};
 use crate::safety::caps::{CapUsage, Valued};
 use crate::safety::journal::WriteOutcome;
@@ -241,7 +241,10 @@ impl OrderVenue for BackpackOrder<'_> {
         let markets = self.venue.client.markets();
         let symbol = self.spec.symbol().clone();
         let market = markets.get(symbol.clone()).await.map_err(|e| {
-            ToolError::unavailable(format!("{}; nothing was sent", backpack_error(&e)))
+            ToolError::new(
+                ErrorCode::VenueUnavailable,
+                format!("{}; nothing was sent", backpack_error(&e)),
+            )
         })?;
         let depth = markets.depth(symbol.clone(), None).await.ok();
         let last = markets
@@ -340,15 +343,15 @@ impl TradingServer {
     async fn prepare_backpack(
         &self,
         payload: OrderExecutePayload,
-    ) -> Result<(OrderSpec, Market, Option<Depth>, Option<Price>, Vec<String>), String> {
+    ) -> Result<(OrderSpec, Market, Option<Depth>, Option<Price>, Vec<String>), ToolError> {
         let spec = OrderSpec::try_from(payload)
-            .map_err(|e| format!("{e}; fix the order and preview it again"))?;
+            .map_err(|e| ToolError::invalid(format!("{e}; fix the order and preview it again")))?;
         let venue = self.state.backpack().await?;
         let markets = venue.client.markets();
         let market = markets
             .get(spec.symbol().clone())
             .await
-            .map_err(|e| backpack_error(&e))?;
+            .map_err(|e| backpack_failure(&e))?;
         let last = markets
             .ticker(spec.symbol().clone(), None)
             .await
@@ -357,7 +360,7 @@ impl TradingServer {
         let depth = markets.depth(spec.symbol().clone(), None).await.ok();
         let fitted = spec
             .fit_to(&market, last)
-            .map_err(|e| format!("{e}; fix the order and preview it again"))?;
+            .map_err(|e| ToolError::invalid(format!("{e}; fix the order and preview it again")))?;
         let adjustments = fitted
             .adjustments
             .iter()
@@ -402,7 +405,7 @@ impl TradingServer {
     ) -> Result<CallToolResponse, ErrorData> {
         let (spec, market, depth, last, adjustments) = match self.prepare_backpack(p.order).await {
             Ok(prepared) => prepared,
-            Err(message) => return Ok(failure(message)),
+            Err(error) => return Ok(error.into()),
         };
         let exposure = valued(&self.state, &spec, &market, depth.as_ref(), last);
         let mut warnings = depth
@@ -418,12 +421,12 @@ impl TradingServer {
         ));
         let venue = match self.state.backpack().await {
             Ok(venue) => venue,
-            Err(message) => return Ok(failure(message)),
+            Err(error) => return Ok(error.into()),
         };
         if let Ok(balances) = venue.client.account().balances().await
             && let Some(problem) = unaffordable(&spec, &market, exposure.value, &balances)
         {
-            return Ok(failure(problem));
+            return Ok(ToolError::invalid(problem).into());
         }
         let fee_rate = self.backpack_fee_rate(&spec, &market).await;
         let estimated_fee = fee_rate
@@ -436,7 +439,13 @@ impl TradingServer {
         let order = OrderExecutePayload::from(&spec);
         let canonical = match serde_json::to_value(&order) {
             Ok(value) => value,
-            Err(error) => return Ok(failure(format!("the order could not be encoded: {error}"))),
+            Err(error) => {
+                return Ok(ToolError::new(
+                    ErrorCode::Internal,
+                    format!("the order could not be encoded: {error}"),
+                )
+                .into());
+            }
         };
         let caps = match flow::preview_caps(
             &self.state,
@@ -489,14 +498,20 @@ impl TradingServer {
         let canonical = match serde_json::to_value(OrderExecutePayload::from(&spec)) {
             Ok(value) => value,
             Err(error) => {
-                return Ok(failure(format!(
-                    "the order could not be encoded: {error}; nothing was sent"
-                )));
+                return Ok(ToolError::new(
+                    ErrorCode::Internal,
+                    format!("the order could not be encoded: {error}; nothing was sent"),
+                )
+                .into());
             }
         };
         let venue = match self.state.backpack().await {
             Ok(venue) => venue,
-            Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
+            Err(error) => {
+                return Ok(error
+                    .map_message(|message| format!("{message}; nothing was sent"))
+                    .into());
+            }
         };
         let order = BackpackOrder {
             state: &self.state,
@@ -527,7 +542,7 @@ impl TradingServer {
     ) -> Result<CallToolResponse, ErrorData> {
         let order = match p.order_ref() {
             Ok(order) => order,
-            Err(message) => return Ok(failure(message)),
+            Err(message) => return Ok(ToolError::invalid(message).into()),
         };
         let request = serde_json::json!({ "symbol": p.symbol, "orderId": p.order_id, "clientId": p.client_id });
         self.cancel_backpack(
@@ -572,10 +587,14 @@ impl TradingServer {
                     .state
                     .tokens
                     .issue(Venue::Backpack, request.clone(), &session);
-                return Ok(failure(format!(
-                    "cancelling every open order on {} needs the person's confirmation: show them, and after they agree call backpack_cancel_all_orders again with confirmationToken {token}. Nothing was cancelled",
-                    p.symbol.as_str()
-                )));
+                return Ok(ToolError::new(
+                    ErrorCode::ConfirmationRequired,
+                    format!(
+                        "cancelling every open order on {} needs the person's confirmation: show them, and after they agree call backpack_cancel_all_orders again with confirmationToken {token}. Nothing was cancelled",
+                        p.symbol.as_str()
+                    ),
+                )
+                .into());
             };
             let message = format!(
                 "{} ({}): cancel EVERY open order on {}?",
@@ -603,7 +622,7 @@ impl TradingServer {
                 Confirmation::Ask(question) => {
                     return Ok(CallToolResponse::InputRequired(*question));
                 }
-                Confirmation::Refused(reason) => return Ok(failure(reason)),
+                Confirmation::Refused(refused) => return Ok(refused.into()),
             }
         }
         self.cancel_backpack(
@@ -639,7 +658,11 @@ impl TradingServer {
     {
         let venue = match self.state.backpack().await {
             Ok(venue) => venue,
-            Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
+            Err(error) => {
+                return Ok(error
+                    .map_message(|message| format!("{message}; nothing was sent"))
+                    .into());
+            }
         };
         let max = self.state.config.max_items;
         let written = flow::cancel(

@@ -10,6 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Json, Listed, Parameters, bounded};
+use crate::error::{ToolError, ibkr_code};
 use crate::server::TradingServer;
 
 /// Most contracts one quote call takes.
@@ -28,6 +29,11 @@ pub(crate) fn ibkr_error(error: &ibkr_sdk::Error) -> String {
         ibkr_sdk::Error::AmbiguousContract { .. } => text,
         _ => text,
     }
+}
+
+/// An IBKR SDK error as a tool error, with its code.
+pub(crate) fn ibkr_failure(error: &ibkr_sdk::Error) -> ToolError {
+    ToolError::new(ibkr_code(error), ibkr_error(error))
 }
 
 /// Contracts to quote.
@@ -145,12 +151,12 @@ impl TradingServer {
     async fn ibkr_get_quote(
         &self,
         Parameters(p): Parameters<QuoteParams>,
-    ) -> Result<Json<Listed<QuoteItem>>, String> {
+    ) -> Result<Json<Listed<QuoteItem>>, ToolError> {
         if p.contracts.is_empty() || p.contracts.len() > MAX_QUOTES {
-            return Err(format!(
+            return Err(ToolError::invalid(format!(
                 "give 1 to {MAX_QUOTES} contracts, got {}",
                 p.contracts.len()
-            ));
+            )));
         }
         let venue = self.state.ibkr().await?;
         let quotes = venue.client.market_data().quotes(&p.contracts).await;
@@ -181,14 +187,14 @@ impl TradingServer {
     async fn ibkr_get_historical_data(
         &self,
         Parameters(p): Parameters<HistoryParams>,
-    ) -> Result<Json<BarsView>, String> {
+    ) -> Result<Json<BarsView>, ToolError> {
         let venue = self.state.ibkr().await?;
         let bars = venue
             .client
             .market_data()
             .bars(&p.contract, &p.bars)
             .await
-            .map_err(|e| ibkr_error(&e))?;
+            .map_err(|e| ibkr_failure(&e))?;
         let total = bars.bars.len();
         let mut recent = bars.bars;
         if total > MAX_BARS {
@@ -216,11 +222,11 @@ impl TradingServer {
         description = "IBKR account summary (net liquidation, cash, buying power, margins) and positions with value and PnL.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
-    async fn ibkr_get_account_status(&self) -> Result<Json<AccountStatus>, String> {
+    async fn ibkr_get_account_status(&self) -> Result<Json<AccountStatus>, ToolError> {
         let venue = self.state.ibkr().await?;
         let account = venue.client.account();
-        let summary = account.summary().await.map_err(|e| ibkr_error(&e))?;
-        let positions = account.positions().await.map_err(|e| ibkr_error(&e))?;
+        let summary = account.summary().await.map_err(|e| ibkr_failure(&e))?;
+        let positions = account.positions().await.map_err(|e| ibkr_failure(&e))?;
         Ok(Json(AccountStatus {
             summary,
             positions: bounded(
@@ -235,14 +241,14 @@ impl TradingServer {
         description = "IBKR PnL: daily, unrealized and realized, in total and per position.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
-    async fn ibkr_get_pnl(&self) -> Result<Json<PnlView>, String> {
+    async fn ibkr_get_pnl(&self) -> Result<Json<PnlView>, ToolError> {
         let venue = self.state.ibkr().await?;
         let mut pnl = venue
             .client
             .account()
             .pnl()
             .await
-            .map_err(|e| ibkr_error(&e))?;
+            .map_err(|e| ibkr_failure(&e))?;
         let max = self.state.config.max_items;
         let truncated = (pnl.by_symbol.len() > max).then(|| {
             let total = pnl.by_symbol.len();
@@ -259,7 +265,7 @@ impl TradingServer {
     async fn ibkr_get_order_status(
         &self,
         Parameters(p): Parameters<StatusParams>,
-    ) -> Result<Json<Listed<OrderItem>>, String> {
+    ) -> Result<Json<Listed<OrderItem>>, ToolError> {
         let venue = self.state.ibkr().await?;
         let max = self.state.config.max_items;
         let items: Vec<OrderItem> = if p.order_ids.is_empty() {
@@ -268,7 +274,7 @@ impl TradingServer {
                 .orders()
                 .open_orders()
                 .await
-                .map_err(|e| ibkr_error(&e))?
+                .map_err(|e| ibkr_failure(&e))?
                 .into_iter()
                 .map(|report| OrderItem {
                     order_id: report.order_id,
@@ -278,14 +284,14 @@ impl TradingServer {
                 .collect()
         } else {
             if p.order_ids.len() > max {
-                return Err(format!("give at most {max} order ids"));
+                return Err(ToolError::invalid(format!("give at most {max} order ids")));
             }
             let found = venue
                 .client
                 .orders()
                 .statuses(&p.order_ids)
                 .await
-                .map_err(|e| ibkr_error(&e))?;
+                .map_err(|e| ibkr_failure(&e))?;
             p.order_ids
                 .iter()
                 .zip(found)

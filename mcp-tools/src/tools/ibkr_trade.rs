@@ -15,11 +15,11 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ibkr_read::{OrderItem, ibkr_error};
-use super::{Listed, Parameters, bounded, failure, structured};
+use super::ibkr_read::{OrderItem, ibkr_error, ibkr_failure};
+use super::{Listed, Parameters, bounded, structured};
 use crate::config::{Mode, Venue};
 use crate::confirm::Answer;
-use crate::error::ToolError;
+use crate::error::{ErrorCode, ToolError};
 use crate::flow::{self, OrderVenue, WriteFailure};
 use crate::safety::caps::{CapUsage, Valued};
 use crate::safety::journal::WriteOutcome;
@@ -291,25 +291,26 @@ impl TradingServer {
         let asked = match Asked::from_params(p.order, p.bracket) {
             Ok(asked) => asked,
             Err(message) => {
-                return Ok(failure(format!(
+                return Ok(ToolError::invalid(format!(
                     "{message}; fix the order and preview it again"
-                )));
+                ))
+                .into());
             }
         };
         let venue = match self.state.ibkr().await {
             Ok(venue) => venue,
-            Err(message) => return Ok(failure(message)),
+            Err(error) => return Ok(error.into()),
         };
         let entry = asked.valued();
         // Valued and checked against the caps before IBKR's what-if: an order the caps
         // refuse sends no message at all.
         let exposure = match venue.client.orders().dry_run(&entry).await {
             Ok(dry) => valued(&self.state, &dry),
-            Err(error) => return Ok(failure(ibkr_error(&error))),
+            Err(error) => return Ok(ibkr_failure(&error).into()),
         };
         let canonical = match asked.canonical() {
             Ok(value) => value,
-            Err(message) => return Ok(failure(message)),
+            Err(message) => return Ok(ToolError::new(ErrorCode::Internal, message).into()),
         };
         let caps = match flow::preview_caps(
             &self.state,
@@ -327,7 +328,7 @@ impl TradingServer {
         };
         let preview = match venue.client.orders().preview(&entry).await {
             Ok(preview) => preview,
-            Err(error) => return Ok(failure(ibkr_error(&error))),
+            Err(error) => return Ok(ibkr_failure(&error).into()),
         };
         let mut warnings = Vec::new();
         if let Some(warning) = &preview.warning {
@@ -390,7 +391,11 @@ impl TradingServer {
         };
         let venue = match self.state.ibkr().await {
             Ok(venue) => venue,
-            Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
+            Err(error) => {
+                return Ok(error
+                    .map_message(|message| format!("{message}; nothing was sent"))
+                    .into());
+            }
         };
         let order = IbkrOrder {
             state: &self.state,
@@ -421,11 +426,15 @@ impl TradingServer {
     ) -> Result<CallToolResponse, ErrorData> {
         let max = self.state.config.max_items;
         if p.order_ids.is_empty() || p.order_ids.len() > max {
-            return Ok(failure(format!("give 1 to {max} order ids")));
+            return Ok(ToolError::invalid(format!("give 1 to {max} order ids")).into());
         }
         let venue = match self.state.ibkr().await {
             Ok(venue) => venue,
-            Err(message) => return Ok(failure(format!("{message}; nothing was sent"))),
+            Err(error) => {
+                return Ok(error
+                    .map_message(|message| format!("{message}; nothing was sent"))
+                    .into());
+            }
         };
         let ids = p.order_ids.clone();
         // The allow-list names symbols: find each order's. The journal transaction checks

@@ -63,7 +63,11 @@ pub fn structured<T: Serialize>(value: &T) -> CallToolResponse {
             drop_nulls(&mut json);
             CallToolResult::structured(json).into()
         }
-        Err(error) => failure(format!("the answer could not be encoded: {error}")),
+        Err(error) => crate::error::ToolError::new(
+            crate::error::ErrorCode::Internal,
+            format!("the answer could not be encoded: {error}"),
+        )
+        .into(),
     }
 }
 
@@ -112,11 +116,6 @@ impl<T: Serialize> IntoCallToolResult for Json<T> {
     fn into_call_tool_result(self) -> Result<CallToolResponse, rmcp::ErrorData> {
         Ok(structured(&self.0))
     }
-}
-
-/// A tool error the model reads (`isError: true`).
-pub fn failure(message: impl Into<String>) -> CallToolResponse {
-    CallToolResult::error(vec![rmcp::model::ContentBlock::text(message.into())]).into()
 }
 
 #[cfg(test)]

@@ -86,12 +86,12 @@ impl TradingServer {
                 Venue::Backpack => match tokio::time::timeout(CONNECT_WAIT, state.backpack()).await
                 {
                     Ok(Ok(backpack)) => backpack.health().await,
-                    Ok(Err(error)) => unavailable("backpack", error),
+                    Ok(Err(error)) => unavailable("backpack", error.message),
                     Err(_) => unavailable("backpack", "still connecting".into()),
                 },
                 Venue::Ibkr => match tokio::time::timeout(CONNECT_WAIT, state.ibkr()).await {
                     Ok(Ok(ibkr)) => ibkr.health().await,
-                    Ok(Err(error)) => unavailable("ibkr", error),
+                    Ok(Err(error)) => unavailable("ibkr", error.message),
                     Err(_) => unavailable("ibkr", "still connecting".into()),
                 },
             };

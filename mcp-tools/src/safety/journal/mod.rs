@@ -23,6 +23,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Caps, Mode, Venue};
+use crate::error::{ErrorCode, ToolError};
 use crate::safety::caps::{self, Valued};
 
 /// Which part of a write a row records.
@@ -251,7 +252,6 @@ impl Journal {
         };
         match f(connection) {
             Ok(value) => Ok(value),
-            Err(store::Failure::Refused(reason)) => Err(reason),
             Err(store::Failure::Database(error)) => {
                 *slot = None;
                 Err(format!(
@@ -272,15 +272,15 @@ impl Journal {
         &self,
         intent: &Intent,
         caps: &Caps,
-        gate: impl FnOnce() -> Result<(), String>,
+        gate: impl FnOnce() -> Result<(), ToolError>,
         now: DateTime<Utc>,
-    ) -> Result<String, String> {
+    ) -> Result<String, ToolError> {
         let id = correlation_id();
-        self.with(|connection| {
+        let reserved = self.with(|connection| {
             let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let attempt = &intent.attempt;
             let refusal = match gate() {
-                Err(reason) => Some(reason),
+                Err(refused) => Some(refused),
                 Ok(()) => {
                     // Cancels (no exposure) meet only the allow-list.
                     let used = match &intent.exposure {
@@ -290,19 +290,26 @@ impl Journal {
                     caps::check(caps, &attempt.symbol, intent.exposure.as_ref(), used).err()
                 }
             };
-            if let Some(reason) = refusal {
+            if let Some(refused) = refusal {
                 let refusal = Refusal {
                     attempt: attempt.clone(),
-                    reason: reason.clone(),
+                    reason: refused.message.clone(),
                 };
                 store::insert(&tx, &store::Row::refusal(&id, now, &refusal))?;
                 tx.commit()?;
-                return Err(store::Failure::Refused(reason));
+                return Ok(Err(refused));
             }
             store::insert(&tx, &store::Row::intent(&id, now, intent))?;
             tx.commit()?;
-            Ok(id.clone())
-        })
+            Ok(Ok(id.clone()))
+        });
+        match reserved {
+            Ok(decided) => decided,
+            Err(error) => Err(ToolError::new(
+                ErrorCode::JournalUnavailable,
+                format!("refused: {error}. Nothing was sent"),
+            )),
+        }
     }
 
     /// Records what happened to a reserved write.

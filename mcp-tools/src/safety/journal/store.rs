@@ -15,8 +15,6 @@ use crate::config::{Mode, Venue};
 pub(super) enum Failure {
     /// The database failed; the connection is reopened on the next call.
     Database(String),
-    /// The write is refused; the reason was journaled.
-    Refused(String),
 }
 
 impl From<rusqlite::Error> for Failure {

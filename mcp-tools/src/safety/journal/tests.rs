@@ -54,7 +54,11 @@ fn two_journals_on_one_file_share_the_daily_cap() {
     let refused = second
         .reserve(&intent(60), &caps, || Ok(()), now)
         .unwrap_err();
-    assert!(refused.contains("only 40 of the 24-hour cap"), "{refused}");
+    assert!(
+        refused.message.contains("only 40 of the 24-hour cap"),
+        "{refused}"
+    );
+    assert_eq!(refused.code, ErrorCode::CapExceeded);
     first
         .finish(&id, &intent(60).attempt, WriteOutcome::Rejected, "no")
         .unwrap();
@@ -82,11 +86,14 @@ fn the_gate_is_checked_inside_the_transaction_and_refusals_are_kept() {
         .reserve(
             &intent(1),
             &Caps::unlimited("USDC"),
-            || Err("kill switch".into()),
+            || Err(ToolError::new(ErrorCode::KillSwitch, "kill switch")),
             Utc::now(),
         )
         .unwrap_err();
-    assert_eq!(refused, "kill switch");
+    assert_eq!(
+        refused,
+        ToolError::new(ErrorCode::KillSwitch, "kill switch")
+    );
     let rows = journal.entries(&Filter::default()).unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].detail.as_deref(), Some("kill switch"));
@@ -121,7 +128,8 @@ fn the_journal_is_append_only_and_private() {
         let error = open
             .reserve(&intent(1), &Caps::unlimited("USDC"), || Ok(()), Utc::now())
             .unwrap_err();
-        assert!(error.contains("other users"), "{error}");
+        assert!(error.message.contains("other users"), "{error}");
+        assert_eq!(error.code, ErrorCode::JournalUnavailable);
     }
     std::fs::remove_dir_all(dir).ok();
 }
@@ -132,7 +140,7 @@ fn no_path_refuses_every_write() {
     let error = journal
         .reserve(&intent(1), &Caps::unlimited("USDC"), || Ok(()), Utc::now())
         .unwrap_err();
-    assert!(error.contains("TRADING_MCP_JOURNAL"), "{error}");
+    assert!(error.message.contains("TRADING_MCP_JOURNAL"), "{error}");
 }
 
 const OLD: &str = r#"{"ts":"2026-12-02T10:00:00Z","id":"a","venue":"backpack","mode":"simulated","tool":"backpack_create_order","phase":"intent","notional":"100"}
@@ -175,6 +183,6 @@ fn a_damaged_database_refuses_every_write() {
     let error = journal
         .reserve(&intent(1), &Caps::unlimited("USDC"), || Ok(()), Utc::now())
         .unwrap_err();
-    assert!(error.contains("cannot be opened"), "{error}");
+    assert!(error.message.contains("cannot be opened"), "{error}");
     std::fs::remove_dir_all(dir).ok();
 }
