@@ -10,7 +10,7 @@ use rmcp::model::{
 };
 use rmcp::{ServerHandler, prompt, prompt_handler, prompt_router, tool_handler};
 
-use crate::config::Venue;
+use crate::config::{Tiers, Venue};
 use crate::schema::simplify_schema;
 use crate::state::AppState;
 
@@ -59,15 +59,24 @@ impl TradingServer {
 
     /// The tools, built the first time they are needed.
     fn routes(&self) -> &ToolRouter<Self> {
-        self.tool_router
-            .get_or_init(|| Self::build_routes(&self.state))
+        self.tool_router.get_or_init(|| {
+            let config = &self.state.config;
+            Self::build_routes(
+                config.venue(Venue::Backpack).tiers,
+                config.venue(Venue::Ibkr).tiers,
+            )
+        })
     }
 
-    /// The tools this configuration allows, with their schemas simplified.
-    fn build_routes(state: &AppState) -> ToolRouter<Self> {
+    /// Every tool this server can serve, whatever the configuration switches on, with the
+    /// schemas clients see (the REST API's OpenAPI document is generated from them).
+    pub fn catalogue() -> Vec<rmcp::model::Tool> {
+        Self::build_routes(Tiers::ALL, Tiers::ALL).list_all()
+    }
+
+    /// The tools the venues' tiers allow, with their schemas simplified.
+    fn build_routes(backpack: Tiers, ibkr: Tiers) -> ToolRouter<Self> {
         let mut router = Self::status_router();
-        let backpack = state.config.venue(Venue::Backpack).tiers;
-        let ibkr = state.config.venue(Venue::Ibkr).tiers;
         if backpack.market {
             router += Self::backpack_market_router();
         }

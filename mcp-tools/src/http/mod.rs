@@ -133,7 +133,7 @@ impl HttpSettings {
 pub const MIN_TOKEN_LENGTH: usize = 16;
 
 /// Compares without stopping at the first difference.
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
@@ -233,6 +233,19 @@ pub async fn serve(
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     serve_listener(server, listener, token, settings, shutdown).await
+}
+
+/// Serves any `app` on `listener` with the limits of `settings` (the REST API uses it).
+///
+/// # Errors
+/// When accepting fails for good.
+pub(crate) async fn serve_app(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    settings: &HttpSettings,
+    shutdown: CancellationToken,
+) -> Result<(), String> {
+    accept::serve(listener, app, settings, shutdown).await
 }
 
 fn check_token(token: &str) -> Result<(), String> {

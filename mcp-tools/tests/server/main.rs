@@ -19,7 +19,10 @@ mod rules;
 mod safety;
 mod tools_list;
 
-use std::path::PathBuf;
+#[path = "../common/mod.rs"]
+mod common;
+pub use common::TempDir;
+
 use std::sync::Arc;
 
 use mcp_tools::demo::DemoClient;
@@ -29,37 +32,6 @@ use rmcp::model::{CallToolRequestParams, CallToolResult};
 use rmcp::service::RunningService;
 use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::Value;
-
-/// A fresh folder under the system temp dir, removed on drop (unless borrowed).
-pub struct TempDir(pub PathBuf, bool);
-
-impl TempDir {
-    /// A new folder.
-    pub fn new() -> Self {
-        let mut bytes = [0u8; 8];
-        getrandom::fill(&mut bytes).unwrap();
-        let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        let path = std::env::temp_dir().join(format!("trading-mcp-test-{name}"));
-        std::fs::create_dir_all(&path).unwrap();
-        // Private, as the journal requires, whatever the umask.
-        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o700))
-            .unwrap();
-        Self(path, true)
-    }
-
-    /// The same folder, not removed when this handle is dropped.
-    pub fn borrowed(&self) -> Self {
-        Self(self.0.clone(), false)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        if self.1 {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-}
 
 /// A server and a client talking to it.
 pub struct Harness<C: ClientHandler> {
