@@ -10,6 +10,7 @@
 //!   journal transaction, a kill switch, an append-only SQLite journal ([`flow`]).
 //! - With no keys configured both venues run on the built-in simulators ([`venues`]).
 
+pub mod cli;
 pub mod config;
 pub mod confirm;
 pub mod demo;
@@ -21,6 +22,7 @@ pub mod logging;
 pub mod rest;
 pub mod safety;
 pub mod schema;
+pub mod serve;
 pub mod server;
 pub mod state;
 pub mod tools;

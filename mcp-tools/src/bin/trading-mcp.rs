@@ -17,16 +17,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use mcp_tools::safety::redact::Redactor;
-use mcp_tools::{AppState, ServerConfig, TradingServer};
-use rmcp::ServiceExt;
-use tokio_util::sync::CancellationToken;
-
-/// The variables whose values are secrets.
-const SECRET_VARIABLES: &[&str] = &[
-    "BACKPACK_API_SECRET",
-    "BACKPACK_PRIVATE_KEY",
-    "TRADING_MCP_HTTP_TOKEN",
-];
+use mcp_tools::{AppState, ServerConfig, TradingServer, serve};
 
 /// MCP server for trading on Backpack Exchange and Interactive Brokers.
 #[derive(Debug, Parser)]
@@ -68,46 +59,6 @@ enum Command {
     },
 }
 
-/// `--since`, `--venue`, `--outcome` as a journal filter.
-fn journal_filter(
-    since: Option<&str>,
-    venue: Option<&str>,
-    outcome: Option<&str>,
-) -> Result<mcp_tools::safety::journal::Filter, String> {
-    use chrono::{DateTime, NaiveDate, Utc};
-    let since = since
-        .map(|text| {
-            DateTime::parse_from_rfc3339(text)
-                .map(|t| t.with_timezone(&Utc))
-                .or_else(|_| {
-                    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                        .map(|d| d.and_time(chrono::NaiveTime::MIN).and_utc())
-                })
-                .map_err(|_| {
-                    format!("--since {text:?} is not a time (2026-12-01 or 2026-12-01T10:00:00Z)")
-                })
-        })
-        .transpose()?;
-    let venue = venue
-        .map(|text| {
-            serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase()))
-                .map_err(|_| format!("--venue {text:?} is not backpack or ibkr"))
-        })
-        .transpose()?;
-    let outcome = outcome
-        .map(|text| {
-            serde_json::from_value(serde_json::Value::String(text.to_ascii_lowercase())).map_err(
-                |_| format!("--outcome {text:?} is not accepted, rejected, unknown or not_sent"),
-            )
-        })
-        .transpose()?;
-    Ok(mcp_tools::safety::journal::Filter {
-        since,
-        venue,
-        outcome,
-    })
-}
-
 fn configured(cli: &Cli, redactor: &Redactor) -> Result<std::sync::Arc<AppState>, String> {
     let mut config = ServerConfig::from_env()?;
     if let Some(tools) = &cli.tools {
@@ -116,9 +67,9 @@ fn configured(cli: &Cli, redactor: &Redactor) -> Result<std::sync::Arc<AppState>
     Ok(AppState::new(config, redactor.clone()))
 }
 
-#[allow(clippy::print_stdout)] // `tools` prints its JSON to stdout
 async fn run(cli: Cli) -> Result<(), String> {
-    let redactor = Redactor::from_env(SECRET_VARIABLES);
+    serve::load_dotenv()?;
+    let redactor = serve::redactor();
     // The demo's output is the session; its logs would only interleave with it.
     let level = if matches!(cli.command, Some(Command::Demo { .. })) {
         "warn"
@@ -135,7 +86,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let tools = TradingServer::new(state).tools();
             let json = serde_json::to_string_pretty(&serde_json::json!({ "tools": tools }))
                 .map_err(|e| e.to_string())?;
-            println!("{json}");
+            serve::print_line(&json);
             Ok(())
         }
         Some(Command::Journal {
@@ -143,48 +94,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             ref venue,
             ref outcome,
         }) => {
-            let filter = journal_filter(since.as_deref(), venue.as_deref(), outcome.as_deref())?;
-            let config = ServerConfig::from_env()?;
-            let journal = mcp_tools::safety::journal::Journal::new(config.journal_path);
-            let mut out = std::io::stdout().lock();
-            for entry in journal.entries(&filter)? {
-                let line = serde_json::to_string(&entry).map_err(|e| e.to_string())?;
-                std::io::Write::write_all(&mut out, format!("{line}\n").as_bytes())
-                    .map_err(|e| e.to_string())?;
-            }
-            Ok(())
+            let filter =
+                serve::journal_filter(since.as_deref(), venue.as_deref(), outcome.as_deref())?;
+            serve::print_journal(&ServerConfig::from_env()?, &filter)
         }
         Some(Command::Serve) | None => {
             let state = configured(&cli, &redactor)?;
-            let server = TradingServer::new(std::sync::Arc::clone(&state));
-            match cli.http {
-                Some(bind) => {
-                    let token = std::env::var("TRADING_MCP_HTTP_TOKEN").unwrap_or_default();
-                    let shutdown = CancellationToken::new();
-                    let stop = shutdown.clone();
-                    tokio::spawn(async move {
-                        let _ = tokio::signal::ctrl_c().await;
-                        stop.cancel();
-                    });
-                    let settings = mcp_tools::http::HttpSettings::from_lookup(|name| {
-                        std::env::var(name).ok()
-                    })?;
-                    state.warm_up();
-                    mcp_tools::http::serve(server, bind, token, settings, shutdown).await
-                }
-                None => {
-                    let running = server
-                        .serve(rmcp::transport::io::stdio_pipes())
-                        .await
-                        .map_err(|e| format!("the MCP session did not start: {e}"))?;
-                    state.warm_up();
-                    running
-                        .waiting()
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string())
-                }
-            }
+            serve::mcp(state, cli.http).await
         }
     }
 }

@@ -202,6 +202,39 @@ impl TokenStore {
         Ok(())
     }
 
+    /// What `token` confirms and how long it has left, for handing it to another process of
+    /// the same user; `None` when it is unknown or expired. The token stays here too.
+    pub fn describe(&self, token: &str) -> Option<(Venue, serde_json::Value, Duration)> {
+        let now = self.clock.now();
+        self.pending()
+            .get(token)
+            .filter(|p| p.expires > now)
+            .map(|p| (p.venue, p.order.clone(), p.expires - now))
+    }
+
+    /// Accepts a token another process issued (and handed over through the journal) for
+    /// `session`, living `left` more.
+    pub fn adopt(
+        &self,
+        token: &str,
+        venue: Venue,
+        order: serde_json::Value,
+        session: &str,
+        left: Duration,
+    ) {
+        let now = self.clock.now();
+        self.pending().insert(
+            token.to_owned(),
+            Pending {
+                venue,
+                order,
+                session: session.to_owned(),
+                expires: now.checked_add(left.min(self.ttl)).unwrap_or(now),
+                question: None,
+            },
+        );
+    }
+
     /// Voids `token`, whatever it was for.
     pub fn void(&self, token: &str) {
         self.pending().remove(token);

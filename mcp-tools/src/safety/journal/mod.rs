@@ -26,6 +26,20 @@ use crate::config::{Caps, Mode, Venue};
 use crate::error::{ErrorCode, ToolError};
 use crate::safety::caps::{self, Valued};
 
+/// A preview's confirmation token handed from one process to another through the journal
+/// database (private to the user, like the journal).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandedToken {
+    /// The token.
+    pub token: String,
+    /// Its venue.
+    pub venue: Venue,
+    /// The order it confirms (canonical JSON).
+    pub order: serde_json::Value,
+    /// When it expires.
+    pub expires: DateTime<Utc>,
+}
+
 /// Which part of a write a row records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -310,6 +324,76 @@ impl Journal {
                 format!("refused: {error}. Nothing was sent"),
             )),
         }
+    }
+
+    /// Keeps a preview's confirmation token for another process of the same user (the
+    /// `trading` CLI previews in one process and places in the next). Expired tokens are
+    /// dropped on the way.
+    ///
+    /// # Errors
+    /// When the journal cannot be written.
+    pub fn hand_over_token(&self, token: &HandedToken, now: DateTime<Utc>) -> Result<(), String> {
+        self.with(|connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM handed_tokens WHERE expires_ms <= ?1",
+                rusqlite::params![now.timestamp_millis()],
+            )?;
+            tx.execute(
+                "INSERT INTO handed_tokens (token, venue, request, expires_ms) VALUES (?1, ?2, ?3, ?4)",
+                rusqlite::params![
+                    token.token,
+                    token.venue.as_str(),
+                    token.order.to_string(),
+                    token.expires.timestamp_millis()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// Takes a token kept by [`hand_over_token`](Self::hand_over_token): once, by one process,
+    /// before it expires. `None` when there is no such token (never kept, taken, expired).
+    ///
+    /// # Errors
+    /// When the journal cannot be used, or the kept order is unreadable.
+    pub fn take_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<HandedToken>, String> {
+        self.with(|connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let row = tx
+                .query_row(
+                    "DELETE FROM handed_tokens WHERE token = ?1 RETURNING venue, request, expires_ms",
+                    rusqlite::params![token],
+                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?, row.get::<_, i64>(2)?)),
+                )
+                .map(Some)
+                .or_else(|error| match error {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    other => Err(other),
+                })?;
+            tx.commit()?;
+            let Some((venue, request, expires_ms)) = row else {
+                return Ok(None);
+            };
+            let unreadable = |what: &str| store::Failure::Database(format!("a kept token's {what} is unreadable"));
+            let venue = store::parse_venue(&venue).ok_or_else(|| unreadable("venue"))?;
+            let order = serde_json::from_str(&request).map_err(|_| unreadable("order"))?;
+            let expires = DateTime::from_timestamp_millis(expires_ms).ok_or_else(|| unreadable("expiry"))?;
+            if expires <= now {
+                return Ok(None);
+            }
+            Ok(Some(HandedToken {
+                token: token.to_owned(),
+                venue,
+                order,
+                expires,
+            }))
+        })
     }
 
     /// Records what happened to a reserved write.

@@ -46,6 +46,12 @@ CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TABLE IF NOT EXISTS handed_tokens (
+    token      TEXT PRIMARY KEY,
+    venue      TEXT NOT NULL,
+    request    TEXT NOT NULL,
+    expires_ms INTEGER NOT NULL
+);
 ";
 
 /// Creates the folder private (0700) and refuses one that others can write to.
@@ -272,7 +278,7 @@ pub(super) fn used(
     Ok(total)
 }
 
-fn parse_venue(text: &str) -> Option<Venue> {
+pub(super) fn parse_venue(text: &str) -> Option<Venue> {
     match text {
         "backpack" => Some(Venue::Backpack),
         "ibkr" => Some(Venue::Ibkr),
