@@ -13,6 +13,9 @@ use crate::config::{Mode, Venue};
 use crate::error::{ErrorCode, ToolError};
 use crate::serve;
 
+/// Said after a simulated order: the simulator lives as long as the command.
+const SIMULATED_NOTE: &str = "(simulated: each `trading` command starts a fresh simulated market, so this order is gone when the command ends; `trading start-api` and `trading mcp` keep one market for their whole session)";
+
 /// Prints a command's answer: its JSON document, or its table.
 fn emit(global: &Global, value: &Value, table: impl FnOnce(&Value) -> String) {
     if global.json {
@@ -204,6 +207,9 @@ async fn venue_command(global: &Global, command: &Command, s: &Session) -> Resul
             })
             .await?;
             emit(global, &placed, |v| render::placed(venue, v));
+            if s.state.config.mode(venue) == Mode::Simulated {
+                session::tell(SIMULATED_NOTE);
+            }
             Ok(0)
         }
         Command::Cancel { id, symbol } => {

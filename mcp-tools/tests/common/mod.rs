@@ -1,6 +1,11 @@
 //! Helpers the integration test binaries share.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::new_without_default)] // each binary uses a part
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::new_without_default
+)] // each binary uses a part
 
 use std::path::PathBuf;
 
