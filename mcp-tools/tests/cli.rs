@@ -336,3 +336,40 @@ fn start_api_prints_its_address_and_serves_with_the_key() {
     let _ = child.wait();
     assert_eq!(status, reqwest::StatusCode::OK);
 }
+
+#[test]
+fn the_example_env_file_is_safe_as_it_is_and_the_environment_wins_over_a_dot_env() {
+    let dir = TempDir::new();
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../.env.example");
+    std::fs::copy(example, dir.0.join(".env")).unwrap();
+    let health = ok(trading(&dir).args(["--json", "healthcheck"])).json();
+    for venue in health["venues"].as_array().unwrap() {
+        assert_eq!(venue["mode"], "simulated", "{venue}");
+    }
+    // A .env that switches orders off is read...
+    std::fs::write(dir.0.join(".env"), "ORDERS_ENABLED=false\n").unwrap();
+    let status = ok(trading(&dir).args(["--json", "healthcheck"])).json();
+    assert_eq!(status["healthy"], true);
+    let order = ["buy", "1", "SOL_USDC", "--limit", "150"];
+    let preview = ok(trading(&dir).args(["--json", "preview"]).args(order)).json();
+    let token = preview["confirmationToken"].as_str().unwrap().to_owned();
+    let refused = run(trading(&dir)
+        .args(["place", "--yes", "--token", &token])
+        .args(order));
+    assert!(
+        refused.stderr.contains("orders_disabled"),
+        "{}",
+        refused.stderr
+    );
+    // ...and the environment wins over it.
+    let preview = ok(trading(&dir).args(["--json", "preview"]).args(order)).json();
+    let token = preview["confirmationToken"].as_str().unwrap().to_owned();
+    ok(trading(&dir)
+        .env("ORDERS_ENABLED", "true")
+        .args(["place", "--yes", "--token", &token])
+        .args(order));
+    // A broken .env is an error, not ignored.
+    std::fs::write(dir.0.join(".env"), "NOT A LINE\n").unwrap();
+    let broken = run(trading(&dir).arg("healthcheck"));
+    assert_eq!(broken.code, 2, "{}", broken.stderr);
+}

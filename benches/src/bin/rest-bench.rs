@@ -12,7 +12,12 @@
 //! The client shares the machine's two cores with the server, so these are the figures of
 //! the whole exchange, not of the server alone.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout, clippy::float_arithmetic)] // a bench binary
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::float_arithmetic
+)] // a bench binary
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -155,9 +160,11 @@ async fn mcp_session(client: &reqwest::Client, url: &str) -> String {
         .post(url)
         .bearer_auth(MCP_TOKEN)
         .header("Accept", "application/json, text/event-stream")
-        .json(&json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        .json(
+            &json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
             "protocolVersion": "2025-06-18", "capabilities": {},
-            "clientInfo": { "name": "rest-bench", "version": "1" } } }))
+            "clientInfo": { "name": "rest-bench", "version": "1" } } }),
+        )
         .send()
         .await
         .unwrap();
