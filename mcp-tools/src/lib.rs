@@ -9,6 +9,9 @@
 //!   count what an order can really execute for, checked with every process's orders in one
 //!   journal transaction, a kill switch, an append-only SQLite journal ([`flow`]).
 //! - With no keys configured both venues run on the built-in simulators ([`venues`]).
+//! - Three front doors onto the same tools: MCP (stdio and streamable HTTP, [`http`]), the
+//!   `trading` command line ([`cli`]) and the REST API ([`rest`]); the last two are MCP
+//!   clients of the server in-process ([`front`]). Failures carry a stable [`error::ErrorCode`].
 
 pub mod cli;
 pub mod config;
