@@ -41,6 +41,23 @@ pub fn redactor() -> Redactor {
     Redactor::from_env(SECRET_VARIABLES)
 }
 
+/// A runtime for a process: one thread for a single client (stdio, one command: the
+/// quickest start), every core for an HTTP server with many clients.
+///
+/// # Errors
+/// When the runtime cannot be built.
+pub fn runtime(many_clients: bool) -> Result<tokio::runtime::Runtime, String> {
+    let mut builder = if many_clients {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder
+        .enable_all()
+        .build()
+        .map_err(|e| format!("the async runtime could not start: {e}"))
+}
+
 /// Serves MCP: stdio, or streamable HTTP on `http` (needs `TRADING_MCP_HTTP_TOKEN`).
 ///
 /// # Errors

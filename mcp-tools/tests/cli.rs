@@ -373,3 +373,27 @@ fn the_example_env_file_is_safe_as_it_is_and_the_environment_wins_over_a_dot_env
     let broken = run(trading(&dir).arg("healthcheck"));
     assert_eq!(broken.code, 2, "{}", broken.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn trading_mcp_serves_the_same_tools_over_stdio() {
+    use rmcp::ServiceExt;
+    let dir = TempDir::new();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_trading"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("XDG_STATE_HOME", &dir.0)
+        .current_dir(&dir.0)
+        .arg("mcp");
+    let transport = rmcp::transport::TokioChildProcess::new(command).unwrap();
+    let client = ().serve(transport).await.unwrap();
+    let tools = client.list_all_tools().await.unwrap();
+    assert_eq!(tools.len(), TradingServer::catalogue().len());
+    let request = rmcp::model::CallToolRequestParams::new("status");
+    let status = client.call_tool(request).await.unwrap();
+    assert_eq!(
+        status.structured_content.unwrap()["venues"][0]["mode"],
+        "simulated"
+    );
+    client.cancel().await.unwrap();
+}

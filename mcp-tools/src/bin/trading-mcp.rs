@@ -105,10 +105,11 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    let serving_http = cli.http.is_some() && matches!(cli.command, None | Some(Command::Serve));
+    let result = serve::runtime(serving_http).and_then(|runtime| runtime.block_on(run(cli)));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             #[allow(clippy::print_stderr)] // the one line a failed start leaves

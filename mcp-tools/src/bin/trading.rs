@@ -11,7 +11,6 @@
 
 use std::process::ExitCode;
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> ExitCode {
-    mcp_tools::cli::main().await
+fn main() -> ExitCode {
+    mcp_tools::cli::main()
 }

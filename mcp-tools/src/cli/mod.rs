@@ -276,10 +276,17 @@ impl From<ToolError> for Failure {
 }
 
 /// Runs `trading` with the process's arguments.
-pub async fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.global.json;
-    match commands::run(cli).await {
+    let serving_http = matches!(
+        cli.command,
+        Command::StartApi { .. } | Command::Mcp { http: Some(_) }
+    );
+    let result = crate::serve::runtime(serving_http)
+        .map_err(|e| Failure::from(ToolError::new(ErrorCode::Internal, e)))
+        .and_then(|runtime| runtime.block_on(commands::run(cli)));
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             report(&failure.error, json);
