@@ -174,13 +174,21 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Rece
     };
     let writer_task = tokio::spawn(async move {
         while let Some(out) = rx.recv().await {
-            match out {
-                Out::Frame(frame) => {
-                    if writer.write_all(&frame).await.is_err() {
+            let Out::Frame(mut batch) = out else { break };
+            // Frames already waiting go out in the same write, as a gateway's socket
+            // buffer would send them: one system call for a quote's ticks, not one each.
+            let mut close = false;
+            while let Ok(next) = rx.try_recv() {
+                match next {
+                    Out::Frame(frame) => batch.extend_from_slice(&frame),
+                    Out::Close => {
+                        close = true;
                         break;
                     }
                 }
-                Out::Close => break,
+            }
+            if writer.write_all(&batch).await.is_err() || close {
+                break;
             }
         }
         let _ = writer.shutdown().await;
