@@ -10,7 +10,9 @@
 //! Goals on a 2-core machine: REST p50 under 0.5 ms at one connection and over 10,000
 //! requests per second at 50; MCP over HTTP over 5,000 calls per second at 50 sessions.
 //! The client shares the machine's two cores with the server, so these are the figures of
-//! the whole exchange, not of the server alone.
+//! the whole exchange, not of the server alone. The IBKR routes go through `ibapi` to the
+//! simulated gateway over loopback TCP inside the server; `rest_get_backpack_ticker` (the
+//! in-process Backpack simulator) shows the REST door's own cost.
 
 #![allow(
     clippy::unwrap_used,
@@ -214,6 +216,11 @@ fn main() {
         });
         let positions: Request =
             Arc::new(move |client| client.get(&positions_url).header("X-API-Key", KEY));
+        // For scale: a route whose venue is the in-process Backpack simulator (no socket
+        // behind the tool), so the figure is the REST door's own.
+        let ticker_url = format!("{base}/backpack/markets/SOL_USDC/ticker");
+        let ticker: Request =
+            Arc::new(move |client| client.get(&ticker_url).header("X-API-Key", KEY));
         // Warm up (the venues connect on first use).
         drive(1, 1, Arc::clone(&quote)).await;
         for connections in [1, 50] {
@@ -221,6 +228,8 @@ fn main() {
             report("rest_post_market_data_quote", connections, samples, wall);
             let (samples, wall) = drive(connections, seconds, Arc::clone(&positions)).await;
             report("rest_get_account_positions", connections, samples, wall);
+            let (samples, wall) = drive(connections, seconds, Arc::clone(&ticker)).await;
+            report("rest_get_backpack_ticker", connections, samples, wall);
         }
 
         let (_mcp, url) = start_mcp(&state);
