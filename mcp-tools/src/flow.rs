@@ -32,6 +32,32 @@ pub struct WriteFailure {
     pub outcome: WriteOutcome,
     /// What to tell the model.
     pub message: String,
+    /// The code the tool reports (from the outcome, refined by the venue's error).
+    pub code: ErrorCode,
+}
+
+impl WriteFailure {
+    /// A failure whose code follows from its outcome.
+    pub fn new(outcome: WriteOutcome, message: impl Into<String>) -> Self {
+        Self {
+            outcome,
+            message: message.into(),
+            code: ErrorCode::of_outcome(outcome),
+        }
+    }
+
+    /// The venue's own reason for a write that changed nothing (`not_found`,
+    /// `rate_limited`, `invalid_input`, ...). A write that may have had an effect keeps its
+    /// code: an unknown outcome is never reported as anything else.
+    #[must_use]
+    pub fn refined(mut self, code: ErrorCode) -> Self {
+        let nothing_happened =
+            matches!(self.outcome, WriteOutcome::Rejected | WriteOutcome::NotSent);
+        if nothing_happened && code.nothing_sent() && code != ErrorCode::Internal {
+            self.code = code;
+        }
+        self
+    }
 }
 
 /// A completed write.
@@ -378,8 +404,8 @@ where
     if let Err(error) = journaled(&state.journal, |j| j.health()).await {
         tracing::error!(%error, tool, "the journal cannot be used; cancelling without it");
         let value = send().await.map_err(|failure| {
-            ToolError::from_outcome(
-                failure.outcome,
+            ToolError::new(
+                failure.code,
                 format!(
                     "{}: {} (not journaled: {error})",
                     outcome_words(failure.outcome),
@@ -462,8 +488,8 @@ where
             value,
             correlation_id: id,
         }),
-        Err(failure) => Err(ToolError::from_outcome(
-            failure.outcome,
+        Err(failure) => Err(ToolError::new(
+            failure.code,
             format!(
                 "{}: {} (journal id {id})",
                 outcome_words(failure.outcome),

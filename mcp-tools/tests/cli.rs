@@ -193,7 +193,7 @@ fn orders_are_previewed_confirmed_and_journaled() {
     let unknown = run(trading(&dir).args(["--json", "cancel", "999"]));
     assert_eq!(unknown.code, 1);
     let error: Value = serde_json::from_str(unknown.stderr.trim()).unwrap();
-    assert_eq!(error["error_code"], "venue_rejected");
+    assert_eq!(error["error_code"], "not_found");
     assert!(unknown.stdout.is_empty(), "errors go to stderr");
 
     let journal = ok(trading(&dir).arg("journal")).stdout;

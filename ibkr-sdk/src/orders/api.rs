@@ -529,6 +529,12 @@ impl<'a> Orders<'a> {
     /// [`Error::OutcomeUnknown`] when no confirmation came.
     pub async fn cancel(&self, order_id: OrderId) -> Result<OrderReport, Error> {
         self.require_enabled()?;
+        if order_id.0 <= 0 {
+            // IBKR issues positive ids; a gateway may never answer about another.
+            return Err(Error::InvalidRequest(format!(
+                "order id {order_id} is not one IBKR issues (they are positive); nothing was sent"
+            )));
+        }
         let gateway = self.client.gateway();
         if !gateway.is_connected() {
             return Err(Error::NotConnected);

@@ -114,7 +114,7 @@ fn path_parameter(route: &Route, input: &Map<String, Value>) -> Option<Value> {
             .and_then(|p| p.get(param.field))
             .cloned()
             .unwrap_or_else(|| json!({ "type": "string" })),
-        Segment::IdList => json!({ "type": "integer", "minimum": 0 }),
+        Segment::IdList => json!({ "type": "integer", "minimum": 1 }),
     };
     Some(json!({
         "name": param.name,

@@ -161,9 +161,9 @@ impl Route {
             let value = match param.shape {
                 Segment::Text => Value::String(text.to_owned()),
                 Segment::IdList => {
-                    let id: i64 = text.parse().map_err(|_| {
+                    let id: i64 = text.parse().ok().filter(|id| *id > 0).ok_or_else(|| {
                         ToolError::invalid(format!(
-                            "`{}` in the path must be an order id (a whole number), not {text:?}",
+                            "`{}` in the path must be an order id (a positive whole number), not {text:?}",
                             param.name
                         ))
                     })?;

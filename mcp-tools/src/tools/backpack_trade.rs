@@ -22,7 +22,7 @@ use super::backpack_read::{OrderParams, backpack_error, backpack_failure};
 use super::{Listed, Parameters, bounded, structured};
 use crate::config::{Mode, Venue};
 use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of};
-use crate::error::{ErrorCode, ToolError};
+use crate::error::{ErrorCode, ToolError, backpack_code};
 use crate::flow::{self, OrderVenue, WriteFailure, Written};
 use crate::safety::caps::{CapUsage, Valued};
 use crate::safety::journal::WriteOutcome;
@@ -281,10 +281,7 @@ impl OrderVenue for BackpackOrder<'_> {
                         self.spec.symbol().as_str()
                     ));
                 }
-                Err(WriteFailure {
-                    outcome: outcome(&error),
-                    message,
-                })
+                Err(WriteFailure::new(outcome(&error), message).refined(backpack_code(&error)))
             }
         }
     }
@@ -682,10 +679,8 @@ impl TradingServer {
                         };
                         Ok(((orders, pending), detail))
                     }
-                    Err(error) => Err(WriteFailure {
-                        outcome: outcome(&error),
-                        message: backpack_error(&error),
-                    }),
+                    Err(error) => Err(WriteFailure::new(outcome(&error), backpack_error(&error))
+                        .refined(backpack_code(&error))),
                 }
             },
         )

@@ -19,7 +19,7 @@ use super::ibkr_read::{OrderItem, ibkr_error, ibkr_failure};
 use super::{Listed, Parameters, bounded, structured};
 use crate::config::{Mode, Venue};
 use crate::confirm::Answer;
-use crate::error::{ErrorCode, ToolError};
+use crate::error::{ErrorCode, ToolError, ibkr_code};
 use crate::flow::{self, OrderVenue, WriteFailure};
 use crate::safety::caps::{CapUsage, Valued};
 use crate::safety::journal::WriteOutcome;
@@ -267,10 +267,7 @@ impl OrderVenue for IbkrOrder<'_> {
                         "; call ibkr_get_order_status with order id {order_id} (venue order {order_id})"
                     ));
                 }
-                Err(WriteFailure {
-                    outcome: outcome(&error),
-                    message,
-                })
+                Err(WriteFailure::new(outcome(&error), message).refined(ibkr_code(&error)))
             }
         }
     }
@@ -468,6 +465,10 @@ impl TradingServer {
                 let unknown = results
                     .iter()
                     .any(|r| matches!(r, Err(e) if outcome(e) == WriteOutcome::Unknown));
+                let codes: Vec<ErrorCode> = results
+                    .iter()
+                    .filter_map(|r| r.as_ref().err().map(ibkr_code))
+                    .collect();
                 let items: Vec<OrderItem> = ids
                     .iter()
                     .zip(results)
@@ -477,13 +478,20 @@ impl TradingServer {
                 if failed == items.len() {
                     let reasons: Vec<String> =
                         items.iter().filter_map(|i| i.error.clone()).collect();
-                    return Err(WriteFailure {
-                        outcome: if unknown {
-                            WriteOutcome::Unknown
-                        } else {
-                            WriteOutcome::Rejected
-                        },
-                        message: reasons.join("; "),
+                    let outcome = if unknown {
+                        WriteOutcome::Unknown
+                    } else {
+                        WriteOutcome::Rejected
+                    };
+                    // One code for the set when every order failed for the same reason.
+                    let shared = codes
+                        .first()
+                        .copied()
+                        .filter(|c| codes.iter().all(|o| o == c));
+                    let failure = WriteFailure::new(outcome, reasons.join("; "));
+                    return Err(match shared {
+                        Some(code) => failure.refined(code),
+                        None => failure,
                     });
                 }
                 let detail = format!("{} cancelled, {failed} not", items.len() - failed);

@@ -228,6 +228,22 @@ async fn malformed_requests_get_their_codes_never_a_5xx() {
     assert_eq!(unknown.code(), "invalid_input", "{:?}", unknown.body);
     let id = api.send("GET", "/ibkr/orders/abc/status", None).await;
     assert_eq!(id.code(), "invalid_input");
+    // IBKR issues positive ids: another is refused at once (a gateway may never answer).
+    let negative = api
+        .send("POST", "/ibkr/orders/-1/cancel", Some(json!({})))
+        .await;
+    assert_eq!(negative.code(), "invalid_input", "{:?}", negative.body);
+    // An order the venue does not know is not found, not just "rejected".
+    let unknown = api
+        .send("POST", "/ibkr/orders/999/cancel", Some(json!({})))
+        .await;
+    assert_eq!(
+        (unknown.status.as_u16(), unknown.code()),
+        (404, "not_found"),
+        "{:?}",
+        unknown.body
+    );
+    api.conforms("post", "/ibkr/orders/{id}/cancel", &unknown);
     let no_route = api.send("GET", "/nowhere", None).await;
     assert_eq!(
         (no_route.status.as_u16(), no_route.code()),
