@@ -308,11 +308,13 @@ fn start_api_prints_its_address_and_serves_with_the_key() {
     assert!(missing.stderr.contains("TRADING_API_KEY"));
 
     let key = "cli-test-api-key-123456";
+    let log = dir.0.join("stderr.log");
     let mut child = trading(&dir)
         .env("TRADING_API_KEY", key)
+        .env("RUST_LOG", "trace")
         .args(["start-api", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(std::fs::File::create(&log).unwrap()))
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -323,18 +325,34 @@ fn start_api_prints_its_address_and_serves_with_the_key() {
     let url = ready["url"].as_str().unwrap().to_owned();
     assert_eq!(ready["openapi"], json!(format!("{url}/openapi.json")));
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let status = runtime.block_on(async {
-        reqwest::Client::new()
+    let (status, bodies) = runtime.block_on(async {
+        let http = reqwest::Client::new();
+        let health = http
             .get(format!("{url}/health"))
             .header("X-API-Key", key)
             .send()
             .await
-            .unwrap()
-            .status()
+            .unwrap();
+        let status = health.status();
+        let mut bodies = health.text().await.unwrap();
+        for path in ["/ibkr/orders/-1/cancel", "/nowhere"] {
+            let answer = http
+                .post(format!("{url}{path}"))
+                .header("X-API-Key", key)
+                .send()
+                .await
+                .unwrap();
+            bodies.push_str(&answer.text().await.unwrap());
+        }
+        (status, bodies)
     });
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(status, reqwest::StatusCode::OK);
+    // The key never shows: not in answers, not in the logs at trace level.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("rest request"), "the requests were logged");
+    assert!(!logged.contains(key) && !bodies.contains(key));
 }
 
 #[test]
