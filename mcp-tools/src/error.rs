@@ -279,6 +279,16 @@ pub fn backpack_code(error: &backpack_sdk::Error) -> ErrorCode {
     use backpack_sdk::Error;
     match error {
         _ if error.is_not_found() => ErrorCode::NotFound,
+        // The exchange answers an unknown market with 400 "Invalid market symbol": the
+        // market named does not exist.
+        Error::Api(api)
+            if api
+                .message
+                .to_ascii_lowercase()
+                .contains("invalid market symbol") =>
+        {
+            ErrorCode::NotFound
+        }
         Error::InvalidOrder(_) | Error::InvalidRequest(_) => ErrorCode::InvalidInput,
         Error::RateLimited { .. } => ErrorCode::RateLimited,
         Error::Api(api) if api.status >= 500 => ErrorCode::VenueUnavailable,

@@ -161,7 +161,15 @@ fn operation(route: &Route, schemas: &Schemas) -> Value {
     match route.method {
         Method::Get => {
             if let Some(Value::Object(properties)) = body.get("properties") {
-                for (name, schema) in properties {
+                // A query string carries scalars; a list or an object stays out of it (the
+                // route refuses it there, so the document does not offer it).
+                let scalar = |schema: &Value| {
+                    !matches!(
+                        schema.get("type").and_then(Value::as_str),
+                        Some("array" | "object")
+                    )
+                };
+                for (name, schema) in properties.iter().filter(|(_, schema)| scalar(schema)) {
                     parameters.push(json!({
                         "name": name,
                         "in": "query",

@@ -244,6 +244,15 @@ async fn malformed_requests_get_their_codes_never_a_5xx() {
         unknown.body
     );
     api.conforms("post", "/ibkr/orders/{id}/cancel", &unknown);
+    let market = api
+        .send("GET", "/backpack/markets/NOPE_USDC/ticker", None)
+        .await;
+    assert_eq!(
+        (market.status.as_u16(), market.code()),
+        (404, "not_found"),
+        "{:?}",
+        market.body
+    );
     let no_route = api.send("GET", "/nowhere", None).await;
     assert_eq!(
         (no_route.status.as_u16(), no_route.code()),

@@ -13,6 +13,15 @@ async fn every_route_is_documented_and_every_documented_path_is_served() {
         let operation = &paths[route.path][route.method.as_str()];
         assert!(operation.is_object(), "{} is not documented", route.path);
         assert_eq!(operation["operationId"], route.operation_id());
+        for parameter in operation["parameters"].as_array().into_iter().flatten() {
+            let kind = &parameter["schema"]["type"];
+            assert!(
+                kind != "array" && kind != "object",
+                "{}: a query string cannot carry {}",
+                route.path,
+                parameter["name"]
+            );
+        }
         for status in [
             "200", "400", "401", "403", "404", "409", "413", "415", "500", "502", "503", "504",
         ] {
