@@ -86,13 +86,16 @@ pub async fn mcp(state: Arc<AppState>, http: Option<SocketAddr>) -> Result<(), S
     }
 }
 
-/// Serves the REST API on `bind` (needs `TRADING_API_KEY`); prints one JSON line
-/// `{"url", "openapi"}` on stdout once it answers.
+/// Serves the REST API on `bind` with `settings`; prints one JSON line `{"url",
+/// "openapi"}` on stdout once it answers.
 ///
 /// # Errors
-/// A missing key, an address that cannot be bound.
-pub async fn rest(state: Arc<AppState>, bind: SocketAddr) -> Result<(), String> {
-    let settings = crate::rest::RestSettings::from_lookup(|name| std::env::var(name).ok())?;
+/// An address that cannot be bound.
+pub async fn rest(
+    state: Arc<AppState>,
+    bind: SocketAddr,
+    settings: crate::rest::RestSettings,
+) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;

@@ -179,6 +179,26 @@ fn orders_are_previewed_confirmed_and_journaled() {
     assert_eq!(again.code, 1);
     assert!(again.stderr.contains("token_unknown"), "{}", again.stderr);
 
+    // Where the venue asks the person, `--yes` does not stand in for them.
+    let asks = |command: &mut Command| {
+        command.env("TRADING_MCP_BACKPACK_CONFIRM", "ask");
+    };
+    let mut preview = trading(&dir);
+    asks(&mut preview);
+    let preview = ok(preview.args(["--json", "preview"]).args(order)).json();
+    let token = preview["confirmationToken"].as_str().unwrap().to_owned();
+    let mut place = trading(&dir);
+    asks(&mut place);
+    let unasked = run(place
+        .args(["place", "--yes", "--token", &token])
+        .args(order));
+    assert_eq!(unasked.code, 1);
+    assert!(
+        unasked.stderr.contains("confirmation_required"),
+        "{}",
+        unasked.stderr
+    );
+
     // IBKR, and a cancel the simulated gateway does not know (each command is a new
     // simulated market).
     let ibkr = ["buy", "2", "AAPL", "--limit", "150"];

@@ -63,17 +63,18 @@ pub(super) async fn run(cli: Cli) -> Result<u8, Failure> {
         }
         Command::StartApi { bind } => {
             let config = session::config(global)?;
-            crate::rest::RestSettings::from_lookup(|name| std::env::var(name).ok())
+            let settings = crate::rest::RestSettings::from_lookup(|name| std::env::var(name).ok())
                 .map_err(Failure::config)?;
             let state = crate::AppState::new(config, serve::redactor());
-            serve::rest(state, *bind)
+            serve::rest(state, *bind, settings)
                 .await
                 .map_err(|e| ToolError::new(ErrorCode::Internal, e))?;
             Ok(0)
         }
         Command::Demo { watch } => demo(global, *watch).await,
         command => {
-            let session = Session::open(session::config(global)?).await?;
+            let unattended = matches!(command, Command::Place { yes: true, .. });
+            let session = Session::open(session::config(global)?, unattended).await?;
             venue_command(global, command, &session).await
         }
     }
@@ -279,7 +280,7 @@ async fn demo(global: &Global, watch: u64) -> Result<u8, Failure> {
         crate::IbkrConnection::Gateway(gateway) => format!("{}:{}", gateway.host, gateway.port),
         crate::IbkrConnection::Simulated => String::new(),
     };
-    let s = Session::open(config).await?;
+    let s = Session::open(config, false).await?;
     let status = s.call("status", json!({})).await?;
     let ibkr = status["venues"]
         .as_array()

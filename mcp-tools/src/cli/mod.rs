@@ -179,7 +179,8 @@ enum Command {
     Place {
         #[command(flatten)]
         order: OrderArgs,
-        /// Send without asking: only with --token, from a `trading preview` of this exact order.
+        /// Send without asking: only with --token, from a `trading preview` of this exact order,
+        /// and only where the venue lets the token confirm (TRADING_MCP_<VENUE>_CONFIRM=token).
         #[arg(long, requires = "token")]
         yes: bool,
         /// The confirmation token a `trading preview` of this order printed.

@@ -236,8 +236,9 @@ async fn handed_over(
 }
 
 /// Previews, shows the preview (through `show`), asks on the terminal, and places: the
-/// placed answer. With `handed`, the person already confirmed with `trading preview`: the
-/// order must be the one that token was for, and it is sent as previewed then.
+/// placed answer. With `handed` (`--yes --token`), the order must be the one that token of
+/// a `trading preview` was for, and it is sent as previewed; the session then cannot ask,
+/// so the venue's confirmation policy decides whether the token is enough.
 pub(super) async fn place(
     session: &Session,
     venue: Venue,
@@ -269,10 +270,11 @@ pub(super) async fn place(
                     "not sent: the order was not confirmed",
                 ));
             }
+            // The server's own question about this order is answered with this yes.
+            session.approval.grant();
             fresh
         }
     };
-    session.approval.grant();
     send["confirmationToken"] = Value::String(token);
     tell("Sending...");
     session.call(place_tool, send).await

@@ -77,9 +77,14 @@ impl Approval {
 
 /// Asks the person on the terminal (stderr and stdin), unless they already said yes to this
 /// order in this command. Without a terminal the answer is no.
+///
+/// A command given `--yes` declares that it cannot ask: the server then treats it as any
+/// client that cannot ask (the REST API's case), so a venue whose policy is `ask` refuses
+/// its orders, and `--yes` stands for the person only where the token is allowed to.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Terminal {
     approval: Approval,
+    unattended: bool,
 }
 
 /// Writes to stderr (prompts and questions; stdout carries results).
@@ -106,8 +111,13 @@ pub(super) fn ask_yes(question: &str) -> bool {
 
 impl ClientHandler for Terminal {
     fn get_info(&self) -> ClientConfig {
+        let capabilities = if self.unattended {
+            ClientCapabilities::default()
+        } else {
+            ClientCapabilities::builder().enable_elicitation().build()
+        };
         ClientConfig::new(
-            ClientCapabilities::builder().enable_elicitation().build(),
+            capabilities,
             Implementation::new("trading-cli", env!("CARGO_PKG_VERSION")),
         )
     }
@@ -149,10 +159,14 @@ pub(super) struct Session {
 }
 
 impl Session {
-    /// Starts the server for `config` and connects the terminal client.
-    pub(super) async fn open(config: ServerConfig) -> Result<Self, Failure> {
+    /// Starts the server for `config` and connects the terminal client; `unattended`
+    /// (`--yes`) declares that the person cannot be asked.
+    pub(super) async fn open(config: ServerConfig, unattended: bool) -> Result<Self, Failure> {
         let state = AppState::new(config, crate::serve::redactor());
-        let terminal = Terminal::default();
+        let terminal = Terminal {
+            approval: Approval::default(),
+            unattended,
+        };
         let approval = terminal.approval.clone();
         let client = LocalClient::start(TradingServer::new(Arc::clone(&state)), terminal).await?;
         Ok(Self {

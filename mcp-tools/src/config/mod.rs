@@ -312,7 +312,10 @@ fn state_dir(lookup: &impl Fn(&str) -> Option<String>) -> Option<PathBuf> {
 }
 
 /// A whole number in `min..=max`, when set.
-fn number(
+///
+/// # Errors
+/// A value that is not such a number, naming the variable.
+pub(crate) fn number(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &str,
     min: u64,

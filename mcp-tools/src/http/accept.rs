@@ -85,7 +85,7 @@ async fn idle_for(start: Instant, last: Arc<AtomicU64>, idle: Duration) {
 ///
 /// # Errors
 /// When accepting fails for good.
-pub(super) async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     app: axum::Router,
     settings: &HttpSettings,

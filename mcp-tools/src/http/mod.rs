@@ -29,6 +29,8 @@ use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, Stream
 use tokio_util::sync::CancellationToken;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
+/// Serves any app with the connection limits of [`HttpSettings`] (the REST API uses it).
+pub(crate) use accept::serve as serve_app;
 pub use sessions::{BoundedError, BoundedSessions};
 
 use crate::server::TradingServer;
@@ -233,19 +235,6 @@ pub async fn serve(
         .await
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     serve_listener(server, listener, token, settings, shutdown).await
-}
-
-/// Serves any `app` on `listener` with the limits of `settings` (the REST API uses it).
-///
-/// # Errors
-/// When accepting fails for good.
-pub(crate) async fn serve_app(
-    listener: tokio::net::TcpListener,
-    app: axum::Router,
-    settings: &HttpSettings,
-    shutdown: CancellationToken,
-) -> Result<(), String> {
-    accept::serve(listener, app, settings, shutdown).await
 }
 
 fn check_token(token: &str) -> Result<(), String> {

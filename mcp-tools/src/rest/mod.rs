@@ -95,18 +95,7 @@ impl RestSettings {
     /// A missing or short key, a value that is not a number in range.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let mut settings = Self::new(&lookup("TRADING_API_KEY").unwrap_or_default())?;
-        let number = |name: &str, max: u64| -> Result<Option<u64>, String> {
-            lookup(name)
-                .filter(|v| !v.trim().is_empty())
-                .map(|text| {
-                    text.trim()
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|n| (1..=max).contains(n))
-                        .ok_or_else(|| format!("{name}={text:?} is not a number from 1 to {max}"))
-                })
-                .transpose()
-        };
+        let number = |name: &str, max: u64| crate::config::number(&lookup, name, 1, max);
         if let Some(secs) = number("TRADING_API_TIMEOUT_SECS", 3_600)? {
             settings.timeout = Duration::from_secs(secs);
         }
@@ -279,8 +268,12 @@ impl Api {
                     format!("{} took longer than {:?}{effect}", route.tool, self.timeout),
                 )
             })??;
+        let mut answer = answer;
         Ok(match route.project {
-            Some(field) => answer.get(field).cloned().unwrap_or(Value::Null),
+            Some(field) => answer
+                .get_mut(field)
+                .map(Value::take)
+                .unwrap_or(Value::Null),
             None => answer,
         })
     }

@@ -51,43 +51,10 @@ fn codes_table() -> String {
             "| `{}` | {} | {} |",
             code.as_str(),
             code.http_status(),
-            meaning(code)
+            code.meaning()
         ));
     }
     lines.join("\n")
-}
-
-/// One line on what a code means (the enum's docs, shortened).
-pub fn meaning(code: ErrorCode) -> &'static str {
-    match code {
-        ErrorCode::InvalidInput => "the input is wrong; nothing was sent",
-        ErrorCode::NotFound => "no such order, contract, market or route",
-        ErrorCode::ToolDisabled => "switched off by the configuration (tier off)",
-        ErrorCode::OrdersDisabled => "ORDERS_ENABLED is false; nothing was sent",
-        ErrorCode::KillSwitch => "the kill switch is engaged; nothing was sent",
-        ErrorCode::JournalUnavailable => "the journal cannot be used; trading is stopped",
-        ErrorCode::CapExceeded => "a notional cap refuses the order; nothing was sent",
-        ErrorCode::SymbolNotAllowed => "the symbol is not allowed; nothing was sent",
-        ErrorCode::TokenUnknown => "the confirmation token is unknown or used; preview again",
-        ErrorCode::TokenExpired => "the confirmation token expired; preview again",
-        ErrorCode::TokenMismatch => {
-            "the order differs from the previewed one (or another session's token)"
-        }
-        ErrorCode::ConfirmationRequired => {
-            "the person must confirm and this client cannot ask; nothing was sent"
-        }
-        ErrorCode::NotConfirmed => "the person did not confirm; nothing was sent",
-        ErrorCode::VenueUnavailable => "the venue cannot be reached now; nothing was sent",
-        ErrorCode::VenueRejected => "the venue refused; nothing changed",
-        ErrorCode::RateLimited => "slow down",
-        ErrorCode::OutcomeUnknown => "the write may have reached the venue: look it up",
-        ErrorCode::Unauthorized => "no or a wrong API key",
-        ErrorCode::MethodNotAllowed => "the route does not take this method",
-        ErrorCode::PayloadTooLarge => "the body is too large",
-        ErrorCode::UnsupportedMediaType => "the body must be application/json",
-        ErrorCode::Timeout => "the request took too long; a write may have been sent",
-        ErrorCode::Internal => "the server failed unexpectedly",
-    }
 }
 
 /// The HTTP statuses errors can have, each a shared response.

@@ -65,9 +65,14 @@ pub struct Route {
     pub writes: bool,
 }
 
-const fn get(path: &'static str, tool: &'static str, summary: &'static str) -> Route {
+const fn route(
+    method: Method,
+    path: &'static str,
+    tool: &'static str,
+    summary: &'static str,
+) -> Route {
     Route {
-        method: Method::Get,
+        method,
         path,
         tool,
         summary,
@@ -77,16 +82,12 @@ const fn get(path: &'static str, tool: &'static str, summary: &'static str) -> R
     }
 }
 
+const fn get(path: &'static str, tool: &'static str, summary: &'static str) -> Route {
+    route(Method::Get, path, tool, summary)
+}
+
 const fn post(path: &'static str, tool: &'static str, summary: &'static str) -> Route {
-    Route {
-        method: Method::Post,
-        path,
-        tool,
-        summary,
-        param: None,
-        project: None,
-        writes: false,
-    }
+    route(Method::Post, path, tool, summary)
 }
 
 impl Route {

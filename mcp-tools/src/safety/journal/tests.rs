@@ -186,3 +186,36 @@ fn a_damaged_database_refuses_every_write() {
     assert!(error.message.contains("cannot be opened"), "{error}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn a_handed_token_is_taken_once_and_never_after_it_expires() {
+    let dir = folder();
+    let journal = Journal::new(Some(dir.join("journal.db")));
+    // The journal keeps milliseconds.
+    let now = DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
+    let token = |name: &str, expires| HandedToken {
+        token: name.into(),
+        venue: Venue::Backpack,
+        order: serde_json::json!({ "symbol": "SOL_USDC", "quantity": "1" }),
+        expires,
+    };
+    let live = token("ct_live", now + ChronoDuration::seconds(60));
+    journal.hand_over_token(&live, now).unwrap();
+    journal
+        .hand_over_token(&token("ct_old", now + ChronoDuration::seconds(1)), now)
+        .unwrap();
+    assert_eq!(journal.take_token("ct_live", now).unwrap(), Some(live));
+    assert_eq!(
+        journal.take_token("ct_live", now).unwrap(),
+        None,
+        "single use"
+    );
+    let later = now + ChronoDuration::seconds(2);
+    assert_eq!(
+        journal.take_token("ct_old", later).unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(journal.take_token("ct_never", now).unwrap(), None);
+    std::fs::remove_dir_all(dir).ok();
+}
