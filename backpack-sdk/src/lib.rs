@@ -95,6 +95,10 @@ pub mod spec;
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
 
+#[cfg(feature = "ws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "ws")))]
+pub mod ws;
+
 #[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder};
 pub use credentials::{Credentials, CredentialsError};

@@ -243,6 +243,43 @@ pub fn sign(
     sign_message(credentials, &message, timestamp_ms, window)
 }
 
+/// The `signature` array of a private WebSocket `SUBSCRIBE`: `[key, signature, timestamp,
+/// window]`, all strings, signed over `instruction=subscribe&timestamp=..&window=..` (the
+/// stream names are not signed).
+///
+/// ```
+/// use backpack_sdk::credentials::Credentials;
+/// use backpack_sdk::signing::{subscribe_frame, subscribe_signature, DEFAULT_WINDOW};
+/// # let credentials = Credentials::from_seed(&[7; 32]);
+/// let signature = subscribe_signature(&credentials, 1614550000000, DEFAULT_WINDOW);
+/// let frame = subscribe_frame("SUBSCRIBE", &["account.orderUpdate"], Some(&signature));
+/// assert!(frame.starts_with(r#"{"method":"SUBSCRIBE","params":["account.orderUpdate"],"signature":["#));
+/// ```
+pub fn subscribe_signature(
+    credentials: &Credentials,
+    timestamp_ms: u64,
+    window: Window,
+) -> [String; 4] {
+    let message = signing_string("subscribe", &Params::default(), timestamp_ms, window);
+    let signed = sign_message(credentials, &message, timestamp_ms, window);
+    [
+        signed.api_key,
+        signed.signature,
+        timestamp_ms.to_string(),
+        window.millis().to_string(),
+    ]
+}
+
+/// A WebSocket control frame: `{"method":..,"params":[..]}`, with the `signature` array of
+/// [`subscribe_signature`] for private streams.
+pub fn subscribe_frame(method: &str, streams: &[&str], signature: Option<&[String; 4]>) -> String {
+    let mut frame = serde_json::json!({ "method": method, "params": streams });
+    if let (Some(signature), Some(object)) = (signature, frame.as_object_mut()) {
+        object.insert("signature".to_owned(), serde_json::json!(signature));
+    }
+    frame.to_string()
+}
+
 /// Why a signature did not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

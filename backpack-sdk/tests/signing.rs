@@ -253,3 +253,27 @@ proptest! {
         prop_assert_eq!(verify(&signed.api_key, &other, &signed.signature), Err(signing::VerifyError::Mismatch));
     }
 }
+
+/// The WebSocket vector of the reference: a private `SUBSCRIBE`, byte for byte.
+#[test]
+fn vector_websocket_subscribe_frame() {
+    let signature = signing::subscribe_signature(&key(), 1_614_550_000_000, DEFAULT_WINDOW);
+    assert_eq!(
+        signature,
+        [
+            API_KEY.to_owned(),
+            "nnH9lOoIF3v72vbmeopqLLUggbPuhAuXgYbQc6qJnYSsFW0ZM3hUVK4feOAmIHQA02vH16oz+C3+6HQmPkggDA=="
+                .to_owned(),
+            "1614550000000".to_owned(),
+            "5000".to_owned(),
+        ]
+    );
+    assert_eq!(
+        signing::subscribe_frame("SUBSCRIBE", &["account.orderUpdate"], Some(&signature)),
+        r#"{"method":"SUBSCRIBE","params":["account.orderUpdate"],"signature":["11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=","nnH9lOoIF3v72vbmeopqLLUggbPuhAuXgYbQc6qJnYSsFW0ZM3hUVK4feOAmIHQA02vH16oz+C3+6HQmPkggDA==","1614550000000","5000"]}"#
+    );
+    assert_eq!(
+        signing::subscribe_frame("UNSUBSCRIBE", &["depth.SOL_USDC"], None),
+        r#"{"method":"UNSUBSCRIBE","params":["depth.SOL_USDC"]}"#
+    );
+}

@@ -177,6 +177,18 @@ impl Client {
         local.saturating_add_signed(self.clock_offset_ms())
     }
 
+    /// The `signature` array of a private WebSocket subscription sent now (clock offset
+    /// applied), or `None` without credentials.
+    #[cfg(feature = "ws")]
+    pub(crate) fn subscribe_signature(&self) -> Option<[String; 4]> {
+        let credentials = self.inner.credentials.as_ref()?;
+        Some(crate::signing::subscribe_signature(
+            credentials,
+            self.now_ms(),
+            self.inner.window,
+        ))
+    }
+
     /// A pseudo-random `u64` (splitmix64 over a seeded counter): jitter and client ids.
     fn next_random(&self) -> u64 {
         let mut z = self

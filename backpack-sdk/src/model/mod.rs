@@ -4,7 +4,7 @@
 //! ids are newtypes, times are [`Timestamp`], and every enum tolerates values added by the
 //! exchange later (`Unknown(text)`).
 
-mod open_enum;
+pub(crate) mod open_enum;
 
 pub mod account;
 pub mod enums;

@@ -21,6 +21,20 @@ pub struct ParseEnumError {
     pub expected: String,
 }
 
+/// A value's spelling with case, `_` and `-` ignored (for `from_wire_loose`).
+pub(crate) fn loose_key(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '_' | '-'))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Enums that read a value spelled in another case (what the stream decoders use).
+#[cfg_attr(not(feature = "ws"), allow(dead_code))]
+pub(crate) trait LooseWire: Sized {
+    fn from_wire_loose(text: &str) -> Self;
+}
+
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -60,6 +74,28 @@ macro_rules! open_enum {
                     $( $text => $name::$variant, )+
                     other => $name::Unknown(other.to_owned()),
                 }
+            }
+
+            /// Like [`from_wire`](Self::from_wire), but also matches the spelling in another
+            /// case or with underscores (`LIMIT` for `Limit`, `PRICE_BAND` for `PriceBand`):
+            /// the WebSocket streams spell some values differently from REST.
+            pub fn from_wire_loose(text: &str) -> Self {
+                match Self::from_wire(text) {
+                    $name::Unknown(_) => {
+                        let wanted = $crate::model::open_enum::loose_key(text);
+                        $( if $crate::model::open_enum::loose_key($text) == wanted {
+                            return $name::$variant;
+                        } )+
+                        $name::Unknown(text.to_owned())
+                    }
+                    known => known,
+                }
+            }
+        }
+
+        impl $crate::model::open_enum::LooseWire for $name {
+            fn from_wire_loose(text: &str) -> Self {
+                $name::from_wire_loose(text)
             }
         }
 

@@ -1,0 +1,523 @@
+//! A local order book kept from the depth stream.
+//!
+//! [`LocalBook`] is the pure part: the exchange's sync procedure as a state machine with no
+//! I/O. Deltas carry absolute quantities and a `U..u` range of update ids; the book is
+//! seeded from a REST snapshot (`lastUpdateId`), deltas already covered by it are dropped,
+//! the first applied one must straddle it (`U <= lastUpdateId + 1 <= u`), and each later one
+//! must follow on (`U <= previous u + 1`). A gap or a crossed book clears the book and asks
+//! for a fresh snapshot ([`Resync`]); deltas keep being buffered meanwhile.
+//!
+//! [`OrderBook`] runs that machine in a task over a [`Streams`] subscription and REST
+//! snapshots, and can be read at any time.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
+
+use rust_decimal::Decimal;
+use tokio::sync::watch;
+
+use super::event::{DepthUpdate, Event};
+use super::subscription::StreamItem;
+use super::{DepthInterval, StreamError, StreamName, Streams};
+use crate::client::Client;
+use crate::model::{Depth, Level, Notional, Price, Quantity, Side, Symbol};
+
+/// Deltas buffered while waiting for a snapshot, at most (the oldest are dropped beyond).
+const MAX_BUFFERED: usize = 10_000;
+
+/// Why the book must be rebuilt from a fresh snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Resync {
+    /// A delta did not follow the previous one.
+    #[error("sequence gap: expected update {expected}, got {first}..{last}")]
+    Gap {
+        /// The id that should have come next.
+        expected: u64,
+        /// The delta's first id.
+        first: u64,
+        /// The delta's last id.
+        last: u64,
+    },
+    /// The best bid reached the best ask.
+    #[error("crossed book: bid {bid} >= ask {ask}")]
+    Crossed {
+        /// Best bid.
+        bid: Price,
+        /// Best ask.
+        ask: Price,
+    },
+    /// The snapshot is older than the oldest buffered delta (snapshots lag the stream):
+    /// fetch it again.
+    #[error("snapshot {snapshot} is older than the buffered deltas (first {first})")]
+    SnapshotBehind {
+        /// The snapshot's `lastUpdateId`.
+        snapshot: u64,
+        /// The oldest buffered delta's first id.
+        first: u64,
+    },
+}
+
+/// What a walk of the book for a size found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BookWalk {
+    /// Quantity the book could fill (less than asked if the book is too thin).
+    pub filled: Quantity,
+    /// What that quantity costs (buy) or brings (sell), in quote.
+    pub notional: Notional,
+    /// `notional / filled`.
+    pub average_price: Option<Price>,
+    /// The last level touched.
+    pub worst_price: Option<Price>,
+    /// Whether the whole quantity fits in the book.
+    pub complete: bool,
+}
+
+/// Why a walk could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BookError {
+    /// The book is not synced (waiting for a snapshot).
+    #[error("the book of {0} is not synced")]
+    NotSynced(Symbol),
+    /// The quantity is not positive, or the side is unknown.
+    #[error("invalid walk: {0}")]
+    Invalid(String),
+    /// The amounts overflowed.
+    #[error("the walk overflowed")]
+    Overflow,
+}
+
+/// One market's book, kept from snapshots and deltas. Pure: no I/O, no clock.
+#[derive(Debug, Clone)]
+pub struct LocalBook {
+    symbol: Symbol,
+    bids: BTreeMap<Price, Quantity>,
+    asks: BTreeMap<Price, Quantity>,
+    /// `Some` once synced: the last applied update id.
+    last_update_id: Option<u64>,
+    buffer: VecDeque<DepthUpdate>,
+}
+
+impl LocalBook {
+    /// An empty book waiting for a snapshot.
+    pub fn new(symbol: impl Into<Symbol>) -> Self {
+        Self {
+            symbol: symbol.into(),
+            bids: BTreeMap::new(),
+            asks: BTreeMap::new(),
+            last_update_id: None,
+            buffer: VecDeque::new(),
+        }
+    }
+
+    /// The market.
+    pub fn symbol(&self) -> &Symbol {
+        &self.symbol
+    }
+
+    /// Whether the book is synced (a snapshot applied and every delta since in sequence).
+    pub fn is_synced(&self) -> bool {
+        self.last_update_id.is_some()
+    }
+
+    /// The last applied update id, once synced.
+    pub fn last_update_id(&self) -> Option<u64> {
+        self.last_update_id
+    }
+
+    /// Deltas waiting for a snapshot.
+    pub fn buffered(&self) -> usize {
+        self.buffer.len()
+    }
+
+    /// Clears the book and waits for a snapshot; buffered deltas are dropped too (after a
+    /// reconnect they belong to another connection).
+    pub fn reset(&mut self) {
+        self.unsync();
+        self.buffer.clear();
+    }
+
+    fn unsync(&mut self) {
+        self.bids.clear();
+        self.asks.clear();
+        self.last_update_id = None;
+    }
+
+    fn buffer(&mut self, delta: DepthUpdate) {
+        self.buffer.push_back(delta);
+        while self.buffer.len() > MAX_BUFFERED {
+            self.buffer.pop_front();
+        }
+    }
+
+    /// Takes one delta from the stream: applied (`Ok(true)`), buffered or already covered
+    /// (`Ok(false)`), or a reason to resync (the book is cleared and the delta buffered).
+    ///
+    /// # Errors
+    /// [`Resync`] when the book must be rebuilt from a new snapshot.
+    pub fn apply_delta(&mut self, delta: DepthUpdate) -> Result<bool, Resync> {
+        let Some(last) = self.last_update_id else {
+            self.buffer(delta);
+            return Ok(false);
+        };
+        if delta.last_update_id <= last {
+            return Ok(false);
+        }
+        let expected = last.saturating_add(1);
+        if delta.first_update_id > expected {
+            let gap = Resync::Gap {
+                expected,
+                first: delta.first_update_id,
+                last: delta.last_update_id,
+            };
+            self.unsync();
+            self.buffer(delta);
+            return Err(gap);
+        }
+        self.apply_levels(&delta);
+        self.last_update_id = Some(delta.last_update_id);
+        self.check_crossed()?;
+        Ok(true)
+    }
+
+    /// Seeds the book from a REST snapshot and applies the buffered deltas that follow it.
+    ///
+    /// # Errors
+    /// [`Resync::SnapshotBehind`] if the buffered deltas start after the snapshot (fetch it
+    /// again), or a gap or crossed book among the buffered deltas.
+    pub fn apply_snapshot(&mut self, snapshot: &Depth) -> Result<(), Resync> {
+        let last = snapshot.last_update_id;
+        while self
+            .buffer
+            .front()
+            .is_some_and(|delta| delta.last_update_id <= last)
+        {
+            self.buffer.pop_front();
+        }
+        if let Some(first) = self.buffer.front()
+            && first.first_update_id > last.saturating_add(1)
+        {
+            return Err(Resync::SnapshotBehind {
+                snapshot: last,
+                first: first.first_update_id,
+            });
+        }
+        self.unsync();
+        for level in &snapshot.bids {
+            set_level(&mut self.bids, *level);
+        }
+        for level in &snapshot.asks {
+            set_level(&mut self.asks, *level);
+        }
+        self.last_update_id = Some(last);
+        while let Some(delta) = self.buffer.pop_front() {
+            self.apply_delta(delta)?;
+        }
+        self.check_crossed()
+    }
+
+    fn apply_levels(&mut self, delta: &DepthUpdate) {
+        for level in &delta.bids {
+            set_level(&mut self.bids, *level);
+        }
+        for level in &delta.asks {
+            set_level(&mut self.asks, *level);
+        }
+    }
+
+    fn check_crossed(&mut self) -> Result<(), Resync> {
+        if let (Some(bid), Some(ask)) = (self.best_bid(), self.best_ask())
+            && bid.price() >= ask.price()
+        {
+            self.unsync();
+            return Err(Resync::Crossed {
+                bid: bid.price(),
+                ask: ask.price(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Highest bid.
+    pub fn best_bid(&self) -> Option<Level> {
+        self.bids.iter().next_back().map(|(p, q)| Level(*p, *q))
+    }
+
+    /// Lowest ask.
+    pub fn best_ask(&self) -> Option<Level> {
+        self.asks.iter().next().map(|(p, q)| Level(*p, *q))
+    }
+
+    /// Up to `depth` bids, best (highest) first.
+    pub fn bids(&self, depth: usize) -> Vec<Level> {
+        self.bids
+            .iter()
+            .rev()
+            .take(depth)
+            .map(|(p, q)| Level(*p, *q))
+            .collect()
+    }
+
+    /// Up to `depth` asks, best (lowest) first.
+    pub fn asks(&self, depth: usize) -> Vec<Level> {
+        self.asks
+            .iter()
+            .take(depth)
+            .map(|(p, q)| Level(*p, *q))
+            .collect()
+    }
+
+    /// Number of bid and ask levels.
+    pub fn len(&self) -> (usize, usize) {
+        (self.bids.len(), self.asks.len())
+    }
+
+    /// Whether both sides are empty.
+    pub fn is_empty(&self) -> bool {
+        self.bids.is_empty() && self.asks.is_empty()
+    }
+
+    /// What taking `quantity` would cost: a buy (`Side::Bid`) walks the asks up, a sell
+    /// walks the bids down.
+    ///
+    /// # Errors
+    /// [`BookError`] if the book is not synced, the quantity is not positive, or the sums
+    /// overflow.
+    pub fn walk(&self, side: &Side, quantity: Quantity) -> Result<BookWalk, BookError> {
+        if !self.is_synced() {
+            return Err(BookError::NotSynced(self.symbol.clone()));
+        }
+        if !quantity.is_positive() {
+            return Err(BookError::Invalid(format!("quantity {quantity} is not positive")));
+        }
+        let levels: Box<dyn Iterator<Item = (&Price, &Quantity)>> = match side {
+            Side::Bid => Box::new(self.asks.iter()),
+            Side::Ask => Box::new(self.bids.iter().rev()),
+            Side::Unknown(text) => return Err(BookError::Invalid(format!("side {text}"))),
+        };
+        let mut left = quantity.value();
+        let mut filled = Decimal::ZERO;
+        let mut notional = Decimal::ZERO;
+        let mut worst = None;
+        for (price, available) in levels {
+            if left.is_zero() {
+                break;
+            }
+            let take = left.min(available.value());
+            let cost = take.checked_mul(price.value()).ok_or(BookError::Overflow)?;
+            notional = notional.checked_add(cost).ok_or(BookError::Overflow)?;
+            filled = filled.checked_add(take).ok_or(BookError::Overflow)?;
+            left -= take;
+            worst = Some(*price);
+        }
+        Ok(BookWalk {
+            filled: Quantity::new(filled),
+            notional: Notional::new(notional),
+            average_price: notional.checked_div(filled).filter(|_| !filled.is_zero()).map(Price::new),
+            worst_price: worst,
+            complete: left.is_zero(),
+        })
+    }
+}
+
+fn set_level(side: &mut BTreeMap<Price, Quantity>, level: Level) {
+    if level.quantity().is_zero() {
+        side.remove(&level.price());
+    } else {
+        side.insert(level.price(), level.quantity());
+    }
+}
+
+/// What an [`OrderBook`] says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct BookStatus {
+    /// Synced and current.
+    pub synced: bool,
+    /// Last applied update id.
+    pub last_update_id: Option<u64>,
+    /// How many times the book was rebuilt after it had been synced.
+    pub resyncs: u64,
+    /// Why it was last rebuilt or is waiting.
+    pub last_reason: Option<String>,
+}
+
+/// A book kept current in a background task from the depth stream and REST snapshots.
+/// Read it at any time with [`read`](Self::read); wait for changes with
+/// [`changed`](Self::changed). Dropping it stops the task and unsubscribes.
+#[derive(Debug)]
+pub struct OrderBook {
+    book: Arc<RwLock<LocalBook>>,
+    status: watch::Receiver<BookStatus>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl OrderBook {
+    /// Subscribes to `depth[.<interval>].<symbol>` and keeps the book.
+    ///
+    /// # Errors
+    /// As [`Streams::subscribe`].
+    pub fn start(
+        streams: &Streams,
+        client: &Client,
+        symbol: impl Into<Symbol>,
+        interval: DepthInterval,
+    ) -> Result<Self, StreamError> {
+        let symbol = symbol.into();
+        let subscription = streams.subscribe([StreamName::depth(symbol.as_str(), interval)])?;
+        let book = Arc::new(RwLock::new(LocalBook::new(symbol.clone())));
+        let (status_tx, status) = watch::channel(BookStatus::default());
+        let keeper = Keeper {
+            book: Arc::clone(&book),
+            client: client.clone(),
+            symbol,
+            status: status_tx,
+            resyncs: 0,
+        };
+        let task = tokio::spawn(keeper.run(subscription));
+        Ok(Self { book, status, task })
+    }
+
+    /// Reads the book.
+    pub fn read<R>(&self, f: impl FnOnce(&LocalBook) -> R) -> R {
+        f(&self.book.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The current status.
+    pub fn status(&self) -> BookStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Waits until the book changes (an applied delta, a resync, a loss of sync).
+    pub async fn changed(&mut self) -> BookStatus {
+        // The sender lives as long as the task, which lives as long as `self`.
+        let _ = self.status.changed().await;
+        self.status.borrow_and_update().clone()
+    }
+
+    /// Waits until the book is synced, at most `timeout`; returns whether it is.
+    pub async fn wait_synced(&mut self, timeout: Duration) -> bool {
+        let wait = self.status.wait_for(|status| status.synced);
+        matches!(tokio::time::timeout(timeout, wait).await, Ok(Ok(_)))
+    }
+}
+
+impl Drop for OrderBook {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+struct Keeper {
+    book: Arc<RwLock<LocalBook>>,
+    client: Client,
+    symbol: Symbol,
+    status: watch::Sender<BookStatus>,
+    resyncs: u64,
+}
+
+impl Keeper {
+    async fn run(mut self, mut subscription: super::Subscription) {
+        let mut need_snapshot = false;
+        let mut retry = tokio::time::interval(Duration::from_millis(250));
+        retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                item = subscription.next() => {
+                    let Some(item) = item else { return };
+                    match item {
+                        StreamItem::Event { event: Event::Depth(delta), .. } => {
+                            let result = self.write(|book| book.apply_delta(delta));
+                            match result {
+                                Ok(_) => self.publish(None),
+                                Err(resync) => {
+                                    need_snapshot = true;
+                                    self.lost_sync(&resync.to_string());
+                                }
+                            }
+                        }
+                        StreamItem::Subscribed { .. } => {
+                            self.write(LocalBook::reset);
+                            need_snapshot = true;
+                            self.publish(Some("subscribed: waiting for a snapshot".to_owned()));
+                        }
+                        StreamItem::Disconnected { reason, .. } => {
+                            self.write(LocalBook::reset);
+                            self.lost_sync(&format!("disconnected: {reason}"));
+                        }
+                        StreamItem::Lagged { missed } => {
+                            self.write(LocalBook::reset);
+                            need_snapshot = true;
+                            self.lost_sync(&format!("{missed} deltas missed by a slow reader"));
+                        }
+                        _ => {}
+                    }
+                }
+                _ = retry.tick(), if need_snapshot => {
+                    need_snapshot = !self.snapshot().await;
+                }
+            }
+        }
+    }
+
+    /// Fetches and applies a snapshot; `true` when the book is synced.
+    async fn snapshot(&mut self) -> bool {
+        if self.read(|book| book.buffered()) == 0 {
+            // Snapshots lag the stream: wait for a delta to align with.
+            return false;
+        }
+        let depth = match self.client.markets().depth(self.symbol.clone(), None).await {
+            Ok(depth) => depth,
+            Err(error) => {
+                self.publish(Some(format!("snapshot failed: {error}")));
+                return false;
+            }
+        };
+        match self.write(|book| book.apply_snapshot(&depth)) {
+            Ok(()) => {
+                self.publish(Some("synced from a snapshot".to_owned()));
+                true
+            }
+            Err(resync) => {
+                self.publish(Some(resync.to_string()));
+                false
+            }
+        }
+    }
+
+    fn read<R>(&self, f: impl FnOnce(&LocalBook) -> R) -> R {
+        f(&self.book.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn write<R>(&self, f: impl FnOnce(&mut LocalBook) -> R) -> R {
+        f(&mut self.book.write().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn lost_sync(&mut self, reason: &str) {
+        let was_synced = self.status.borrow().synced;
+        if was_synced {
+            self.resyncs += 1;
+        }
+        tracing::debug!(target: "backpack_sdk::ws", symbol = %self.symbol, reason, "order book resync");
+        self.publish(Some(reason.to_owned()));
+    }
+
+    fn publish(&self, reason: Option<String>) {
+        let (synced, last_update_id) = self.read(|book| (book.is_synced(), book.last_update_id()));
+        self.status.send_modify(|status| {
+            status.synced = synced;
+            status.last_update_id = last_update_id;
+            status.resyncs = self.resyncs;
+            if reason.is_some() {
+                status.last_reason = reason;
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+#[path = "book_tests.rs"]
+mod tests;
