@@ -291,7 +291,9 @@ impl LocalBook {
             return Err(BookError::NotSynced(self.symbol.clone()));
         }
         if !quantity.is_positive() {
-            return Err(BookError::Invalid(format!("quantity {quantity} is not positive")));
+            return Err(BookError::Invalid(format!(
+                "quantity {quantity} is not positive"
+            )));
         }
         let levels: Box<dyn Iterator<Item = (&Price, &Quantity)>> = match side {
             Side::Bid => Box::new(self.asks.iter()),
@@ -316,7 +318,10 @@ impl LocalBook {
         Ok(BookWalk {
             filled: Quantity::new(filled),
             notional: Notional::new(notional),
-            average_price: notional.checked_div(filled).filter(|_| !filled.is_zero()).map(Price::new),
+            average_price: notional
+                .checked_div(filled)
+                .filter(|_| !filled.is_zero())
+                .map(Price::new),
             worst_price: worst,
             complete: left.is_zero(),
         })

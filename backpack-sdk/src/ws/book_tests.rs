@@ -10,7 +10,10 @@ use super::*;
 use crate::model::Timestamp;
 
 fn level(price: i64, quantity: i64) -> Level {
-    Level(Price::new(Decimal::from(price)), Quantity::new(Decimal::from(quantity)))
+    Level(
+        Price::new(Decimal::from(price)),
+        Quantity::new(Decimal::from(quantity)),
+    )
 }
 
 fn delta(first: u64, last: u64, bids: Vec<Level>, asks: Vec<Level>) -> DepthUpdate {
@@ -37,19 +40,39 @@ fn snapshot(last: u64, bids: Vec<Level>, asks: Vec<Level>) -> Depth {
 #[test]
 fn deltas_are_buffered_until_a_snapshot_and_covered_ones_dropped() {
     let mut book = LocalBook::new("X");
-    assert_eq!(book.apply_delta(delta(9, 10, vec![level(99, 1)], vec![])), Ok(false));
-    assert_eq!(book.apply_delta(delta(11, 12, vec![level(98, 2)], vec![level(101, 3)])), Ok(false));
+    assert_eq!(
+        book.apply_delta(delta(9, 10, vec![level(99, 1)], vec![])),
+        Ok(false)
+    );
+    assert_eq!(
+        book.apply_delta(delta(11, 12, vec![level(98, 2)], vec![level(101, 3)])),
+        Ok(false)
+    );
     assert_eq!(book.buffered(), 2);
     // The snapshot covers update 10; the delta 11..12 follows it.
-    book.apply_snapshot(&snapshot(10, vec![level(99, 5)], vec![level(100, 1)])).unwrap();
+    book.apply_snapshot(&snapshot(10, vec![level(99, 5)], vec![level(100, 1)]))
+        .unwrap();
     assert!(book.is_synced());
     assert_eq!(book.last_update_id(), Some(12));
-    assert_eq!(book.bids(5), vec![level(99, 5), level(98, 2)], "the covered delta was not applied");
+    assert_eq!(
+        book.bids(5),
+        vec![level(99, 5), level(98, 2)],
+        "the covered delta was not applied"
+    );
     assert_eq!(book.asks(5), vec![level(100, 1), level(101, 3)]);
     // Removal, a stale delta, an overlapping one.
-    assert_eq!(book.apply_delta(delta(13, 13, vec![level(98, 0)], vec![])), Ok(true));
-    assert_eq!(book.apply_delta(delta(12, 13, vec![level(1, 1)], vec![])), Ok(false));
-    assert_eq!(book.apply_delta(delta(13, 14, vec![level(97, 1)], vec![])), Ok(true));
+    assert_eq!(
+        book.apply_delta(delta(13, 13, vec![level(98, 0)], vec![])),
+        Ok(true)
+    );
+    assert_eq!(
+        book.apply_delta(delta(12, 13, vec![level(1, 1)], vec![])),
+        Ok(false)
+    );
+    assert_eq!(
+        book.apply_delta(delta(13, 14, vec![level(97, 1)], vec![])),
+        Ok(true)
+    );
     assert_eq!(book.best_bid(), Some(level(99, 5)));
     assert_eq!(book.len(), (2, 2));
 }
@@ -57,17 +80,29 @@ fn deltas_are_buffered_until_a_snapshot_and_covered_ones_dropped() {
 #[test]
 fn a_gap_a_crossed_book_and_a_stale_snapshot_ask_for_a_resync() {
     let mut book = LocalBook::new("X");
-    book.apply_snapshot(&snapshot(10, vec![level(99, 1)], vec![level(101, 1)])).unwrap();
+    book.apply_snapshot(&snapshot(10, vec![level(99, 1)], vec![level(101, 1)]))
+        .unwrap();
     let gap = book.apply_delta(delta(12, 12, vec![], vec![]));
-    assert_eq!(gap, Err(Resync::Gap { expected: 11, first: 12, last: 12 }));
+    assert_eq!(
+        gap,
+        Err(Resync::Gap {
+            expected: 11,
+            first: 12,
+            last: 12
+        })
+    );
     assert!(!book.is_synced() && book.is_empty());
     assert_eq!(book.buffered(), 1, "the delta waits for the next snapshot");
     // A snapshot older than the buffer must be fetched again.
     assert_eq!(
         book.apply_snapshot(&snapshot(5, vec![], vec![])),
-        Err(Resync::SnapshotBehind { snapshot: 5, first: 12 })
+        Err(Resync::SnapshotBehind {
+            snapshot: 5,
+            first: 12
+        })
     );
-    book.apply_snapshot(&snapshot(12, vec![level(99, 1)], vec![level(101, 1)])).unwrap();
+    book.apply_snapshot(&snapshot(12, vec![level(99, 1)], vec![level(101, 1)]))
+        .unwrap();
     let crossed = book.apply_delta(delta(13, 13, vec![level(101, 1)], vec![]));
     assert!(matches!(crossed, Err(Resync::Crossed { .. })));
     assert!(!book.is_synced());
@@ -78,14 +113,22 @@ fn walking_the_book_for_a_size() {
     let mut book = LocalBook::new("X");
     let not_synced = book.walk(&Side::Bid, Quantity::new(Decimal::ONE));
     assert!(matches!(not_synced, Err(BookError::NotSynced(_))));
-    book.apply_snapshot(&snapshot(1, vec![level(99, 2), level(98, 5)], vec![level(100, 1), level(102, 1)]))
+    book.apply_snapshot(&snapshot(
+        1,
+        vec![level(99, 2), level(98, 5)],
+        vec![level(100, 1), level(102, 1)],
+    ))
+    .unwrap();
+    let buy = book
+        .walk(&Side::Bid, Quantity::new(Decimal::from(2)))
         .unwrap();
-    let buy = book.walk(&Side::Bid, Quantity::new(Decimal::from(2))).unwrap();
     assert_eq!(buy.notional, Notional::new(Decimal::from(202)));
     assert_eq!(buy.average_price, Some(Price::new(Decimal::from(101))));
     assert_eq!(buy.worst_price, Some(Price::new(Decimal::from(102))));
     assert!(buy.complete);
-    let sell = book.walk(&Side::Ask, Quantity::new(Decimal::from(10))).unwrap();
+    let sell = book
+        .walk(&Side::Ask, Quantity::new(Decimal::from(10)))
+        .unwrap();
     assert_eq!(sell.filled, Quantity::new(Decimal::from(7)));
     assert!(!sell.complete);
     assert!(book.walk(&Side::Ask, Quantity::new(Decimal::ZERO)).is_err());

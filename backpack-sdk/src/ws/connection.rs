@@ -224,7 +224,6 @@ impl Connection {
         self.last_frame = Instant::now();
         match frame {
             Some(Ok(WsMessage::Text(text))) => {
-                self.failures = 0;
                 self.dispatch(&text);
             }
             Some(Ok(WsMessage::Close(close))) => {
@@ -249,7 +248,16 @@ impl Connection {
 
     fn dispatch(&mut self, text: &str) {
         match decode(text) {
+            Message::Malformed(start) => {
+                // Whatever it was (a cut depth delta?) is lost: start again on a clean
+                // connection rather than guess.
+                self.socket = None;
+                self.lost(format!("the server sent a frame that is not JSON: {start}"));
+            }
             Message::Data { stream, event } => {
+                // A server that sends data is healthy again: the next loss starts the
+                // backoff from the beginning.
+                self.failures = 0;
                 for subscriber in self.subscribers.values_mut() {
                     if subscriber.wants(&stream) {
                         // A dropped receiver's unsubscribe is on its way.
@@ -316,7 +324,9 @@ impl Connection {
     fn backoff(&mut self) -> Duration {
         let initial = self.config.backoff_initial;
         let cap = self.config.backoff_max.max(initial);
-        let grown = initial.saturating_mul(1u32 << self.failures.min(20)).min(cap);
+        let grown = initial
+            .saturating_mul(1u32 << self.failures.min(20))
+            .min(cap);
         self.random = splitmix(self.random);
         let permille = 500 + u128::from(self.random % 501);
         let nanos = grown.as_nanos().saturating_mul(permille) / 1000;
@@ -329,11 +339,7 @@ impl Connection {
                 code: CloseCode::Normal,
                 reason: "".into(),
             };
-            let _ = tokio::time::timeout(
-                Duration::from_secs(1),
-                socket.close(Some(close)),
-            )
-            .await;
+            let _ = tokio::time::timeout(Duration::from_secs(1), socket.close(Some(close))).await;
         }
     }
 }

@@ -14,8 +14,8 @@ use super::lenient;
 use crate::model::open_enum::open_enum;
 use crate::model::{
     Asset, ClientOrderId, ExpiryReason, Level, Notional, OrderId, OrderStatus, OrderType,
-    PositionId, Price, Quantity, Rate, SelfTradePrevention, Side, StrategyId, Symbol,
-    TimeInForce, Timestamp, TriggerBy, TriggerQuantity,
+    PositionId, Price, Quantity, Rate, SelfTradePrevention, Side, StrategyId, Symbol, TimeInForce,
+    Timestamp, TriggerBy, TriggerQuantity,
 };
 
 open_enum! {
@@ -559,8 +559,10 @@ pub enum Message {
     },
     /// An error frame.
     Error(ServerError),
-    /// A frame of no known shape (kept for logging).
+    /// JSON of no known shape (kept for logging).
     Other(String),
+    /// Text that is not JSON at all: the server is broken or the frame was cut.
+    Malformed(String),
 }
 
 #[derive(Deserialize)]
@@ -599,7 +601,11 @@ fn typed<T: for<'de> Deserialize<'de>>(
 /// Decodes one text frame. Never fails: see the module documentation.
 pub fn decode(text: &str) -> Message {
     let Ok(envelope) = serde_json::from_str::<Envelope<'_>>(text) else {
-        return Message::Other(text.to_owned());
+        return if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            Message::Other(text.to_owned())
+        } else {
+            Message::Malformed(text.chars().take(200).collect())
+        };
     };
     if let Some(error) = envelope.error {
         return Message::Error(error);

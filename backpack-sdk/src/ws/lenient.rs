@@ -97,9 +97,7 @@ pub(crate) fn micros_opt<'de, D: Deserializer<'de>>(
 
 /// A time whose integer unit drifts (seconds, milliseconds or microseconds, told apart by
 /// size), or a date and time.
-pub(crate) fn any_epoch<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Timestamp, D::Error> {
+pub(crate) fn any_epoch<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
     deserializer.deserialize_any(TimeVisitor(Unit::Guess))
 }
 
@@ -219,7 +217,9 @@ impl<T: LooseWire> Visitor<'_> for EnumVisitor<T> {
 }
 
 /// An enum spelled in any case (`LIMIT`, `Limit`); unknown values are kept as `Unknown`.
-pub(crate) fn loose<'de, D: Deserializer<'de>, T: LooseWire>(deserializer: D) -> Result<T, D::Error> {
+pub(crate) fn loose<'de, D: Deserializer<'de>, T: LooseWire>(
+    deserializer: D,
+) -> Result<T, D::Error> {
     deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
 }
 

@@ -196,7 +196,8 @@ impl StreamsBuilder {
         let connector = tls_connector()?;
         let has_credentials = self.client.has_credentials();
         let (commands, receiver) = mpsc::unbounded_channel();
-        let connection = connection::Connection::new(self.config.clone(), self.client, connector, receiver);
+        let connection =
+            connection::Connection::new(self.config.clone(), self.client, connector, receiver);
         runtime.spawn(connection.run());
         Ok(Streams {
             shared: Arc::new(Shared {

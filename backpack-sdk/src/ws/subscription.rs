@@ -198,8 +198,8 @@ impl Drop for Subscription {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ws::event::{OpenInterestUpdate, decode};
     use crate::ws::Message;
+    use crate::ws::event::{OpenInterestUpdate, decode};
 
     fn event() -> Event {
         match decode(
@@ -215,7 +215,10 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(2);
         let mut subscriber = Subscriber::new(tx, vec![StreamName::open_interest("X")]);
         let event = event();
-        assert!(matches!(&event, Event::OpenInterest(OpenInterestUpdate { .. })));
+        assert!(matches!(
+            &event,
+            Event::OpenInterest(OpenInterestUpdate { .. })
+        ));
         for _ in 0..5 {
             subscriber.deliver("openInterest.X", &event).unwrap();
         }
@@ -233,7 +236,10 @@ mod tests {
         assert_eq!(seen.len(), 2, "the buffer held two events");
         subscriber.flush().unwrap();
         assert_eq!(rx.try_recv().unwrap(), StreamItem::Lagged { missed: 4 });
-        assert!(matches!(rx.try_recv().unwrap(), StreamItem::Disconnected { .. }));
+        assert!(matches!(
+            rx.try_recv().unwrap(),
+            StreamItem::Disconnected { .. }
+        ));
         subscriber.deliver("openInterest.X", &event).unwrap();
         assert!(matches!(rx.try_recv().unwrap(), StreamItem::Event { .. }));
         drop(rx);
@@ -245,7 +251,10 @@ mod tests {
         let (tx, _rx) = mpsc::channel(1);
         let subscriber = Subscriber::new(
             tx,
-            vec![StreamName::order_updates(None), StreamName::trades("SOL_USDC")],
+            vec![
+                StreamName::order_updates(None),
+                StreamName::trades("SOL_USDC"),
+            ],
         );
         assert!(subscriber.wants("account.orderUpdate"));
         assert!(subscriber.wants("account.orderUpdate.SOL_USDC"));

@@ -36,6 +36,8 @@ mod market_data;
 mod orders;
 mod request;
 mod router;
+#[cfg(feature = "fakes")]
+mod stream;
 mod views;
 pub mod wire;
 
@@ -53,6 +55,8 @@ pub use fake::{FakeBackpack, FakeBackpackBuilder, Fault, FaultRule};
 pub use local::LOCAL_BASE_URL;
 pub use orders::OrderFilter;
 pub use request::Request;
+#[cfg(feature = "fakes")]
+pub use stream::{StreamFaults, StreamSettings, WireForm};
 
 use crate::engine::{AccountId, ConfigError, Exchange, ExchangeConfig, Reject, RejectKind};
 use router::{Reply, Shared};

@@ -74,6 +74,8 @@ pub(crate) struct Shared {
     speed: u64,
     wall_start_ms: u64,
     sim_start_ms: u64,
+    /// Woken after a request that may have changed the engine (the stream pump listens).
+    pub(crate) changed: tokio::sync::Notify,
 }
 
 fn param<'a>(query: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -116,6 +118,7 @@ impl Shared {
             clock,
             speed: speed.max(1),
             wall_start_ms: now,
+            changed: tokio::sync::Notify::new(),
         }
     }
 
@@ -143,9 +146,15 @@ impl Shared {
                 self.public(path, query).unwrap_or_else(|reply| reply)
             }
             _ => match route(method, path) {
-                Some(instruction) => self
-                    .private(request, instruction, query)
-                    .unwrap_or_else(|reply| reply),
+                Some(instruction) => {
+                    let reply = self
+                        .private(request, instruction, query)
+                        .unwrap_or_else(|reply| reply);
+                    if method != "GET" {
+                        self.changed.notify_one();
+                    }
+                    reply
+                }
                 None => Reply::Text(404, "not found".into()),
             },
         }

@@ -4,8 +4,9 @@
 //! cargo run -p testkit --bin fake-backpack -- --port 9100 [--secret <base64 seed>]
 //! ```
 //!
-//! Prints one JSON line `{"base_url": ..., "api_key": ..., "api_secret": ...}` on stdout
-//! when ready, then serves until killed. The account of that key starts funded; the markets
+//! Prints one JSON line `{"base_url": ..., "ws_url": ..., "api_key": ..., "api_secret": ...}`
+//! on stdout when ready, then serves until killed. `ws_url` is where the WebSocket streams
+//! are served (`--ws-port`, default any free port). The account of that key starts funded; the markets
 //! have simulated liquidity and prices that move.
 
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,7 +15,7 @@ use anyhow::Context;
 use clap::Parser;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
-use testkit::backpack::{FakeBackpack, KeyPair};
+use testkit::backpack::{FakeBackpack, KeyPair, StreamSettings, WireForm};
 use testkit::engine::ExchangeConfig;
 
 /// A fake Backpack Exchange REST server backed by a simulated exchange.
@@ -36,12 +37,20 @@ struct Args {
     /// Simulated seconds per real second.
     #[arg(long, default_value_t = 1)]
     speed: u64,
+    /// Port of the WebSocket streams, on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    ws_port: u16,
+    /// Form of the stream frames: `documented` (numbers as the docs show them) or `live`
+    /// (the drift seen on the live exchange: quoted numbers, ISO kline times).
+    #[arg(long, default_value = "documented", value_parser = ["documented", "live"])]
+    ws_form: String,
 }
 
 /// The line printed when the server is ready (fields in this order).
 #[derive(serde::Serialize)]
 struct Ready<'a> {
     base_url: &'a str,
+    ws_url: &'a str,
     api_key: &'a str,
     api_secret: &'a str,
 }
@@ -87,10 +96,20 @@ async fn main() -> anyhow::Result<()> {
         .speed(args.speed)
         .record_requests(false)
         .port(args.port)
+        .ws_port(args.ws_port)
+        .streams(StreamSettings {
+            form: if args.ws_form == "live" {
+                WireForm::Live
+            } else {
+                WireForm::Documented
+            },
+            ..StreamSettings::default()
+        })
         .try_start()
         .await?;
     let ready = serde_json::to_string(&Ready {
         base_url: &fake.uri(),
+        ws_url: &fake.ws_url(),
         api_key: &keys.api_key(),
         api_secret: &keys.api_secret(),
     })?;

@@ -36,9 +36,38 @@ pub(crate) struct Book {
     free: Vec<u32>,
     /// Counts every change, for `lastUpdateId`.
     sequence: u64,
+    /// Levels changed since the last `take_touched`, when tracking (for depth streams).
+    touched: Option<Vec<(Side, i64)>>,
 }
 
 impl Book {
+    /// Starts (or stops) recording touched levels.
+    pub(crate) fn track_levels(&mut self, on: bool) {
+        self.touched = on.then(Vec::new);
+    }
+
+    fn touch(&mut self, side: Side, price: i64) {
+        if let Some(touched) = self.touched.as_mut() {
+            touched.push((side, price));
+        }
+    }
+
+    /// The levels touched since the last call, each once.
+    pub(crate) fn take_touched(&mut self) -> Vec<(Side, i64)> {
+        let Some(touched) = self.touched.as_mut() else {
+            return Vec::new();
+        };
+        let mut levels = std::mem::take(touched);
+        levels.sort_unstable_by_key(|(side, price)| (*side == Side::Ask, *price));
+        levels.dedup();
+        levels
+    }
+
+    /// Total quantity resting at a price (0 when the level is empty).
+    pub(crate) fn level_total(&self, side: Side, price: i64) -> i64 {
+        self.side(side).get(&price).map_or(0, |level| level.total)
+    }
+
     fn side_mut(&mut self, side: Side) -> &mut BTreeMap<i64, Level> {
         match side {
             Side::Bid => &mut self.bids,
@@ -63,6 +92,7 @@ impl Book {
         remaining: i64,
     ) -> u32 {
         self.sequence += 1;
+        self.touch(side, price);
         let node = Node {
             order,
             account,
@@ -109,6 +139,7 @@ impl Book {
     pub(crate) fn remove(&mut self, index: u32) -> Node {
         self.sequence += 1;
         let node = self.nodes[index as usize];
+        self.touch(node.side, node.price);
         if node.prev != NIL {
             self.nodes[node.prev as usize].next = node.next;
         }
@@ -138,6 +169,7 @@ impl Book {
         let node = &mut self.nodes[index as usize];
         node.remaining -= steps;
         let (side, price) = (node.side, node.price);
+        self.touch(side, price);
         if let Some(level) = self.side_mut(side).get_mut(&price) {
             level.total -= steps;
         }

@@ -3,6 +3,7 @@
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use super::account::{Account, FillRecord};
+use super::events::{EngineEvent, OrderChange};
 use super::market::{TradeRecord, floor_units};
 use super::order::{Kind, NewOrder, OrderRecord, Size};
 use super::types::{
@@ -181,6 +182,7 @@ impl Exchange {
                 _ => 0,
             };
             if reducible == 0 {
+                self.emit_order(OrderChange::Accepted, &record);
                 record.status = Status::Expired(Expiry::ReduceOnlyNotReduced);
                 self.finish(record);
                 return Ok(());
@@ -207,6 +209,7 @@ impl Exchange {
             }
             record.reserved = required;
         }
+        self.emit_order(OrderChange::Accepted, &record);
         if let Kind::Limit {
             price,
             tif,
@@ -483,6 +486,46 @@ impl Exchange {
                 history_limit,
             );
         }
+        if self.recording() {
+            self.emit_fill(
+                taker,
+                trade_id,
+                price,
+                steps,
+                fee_of(taker.order.side),
+                false,
+            );
+            self.emit_fill(
+                &maker,
+                trade_id,
+                price,
+                steps,
+                fee_of(maker.order.side),
+                true,
+            );
+            let (buyer_order, seller_order) = match taker.order.side {
+                Side::Bid => (taker.id.0, maker.id.0),
+                Side::Ask => (maker.id.0, taker.id.0),
+            };
+            self.emit(EngineEvent::Trade {
+                market: market_id,
+                id: trade_id,
+                price,
+                steps,
+                buyer_is_maker: taker.order.side == Side::Ask,
+                buyer_order,
+                seller_order,
+                at_ms: now,
+            });
+            if !spot {
+                for account in [taker.account, maker.account] {
+                    self.emit(EngineEvent::Position {
+                        account,
+                        market: market_id,
+                    });
+                }
+            }
+        }
         let market = &mut self.markets[market_index];
         market.last = Some(price);
         Account::log(
@@ -571,6 +614,9 @@ impl Exchange {
 
     /// Registers a live order in the open-order indexes.
     pub(crate) fn open(&mut self, record: OrderRecord) {
+        if record.status == Status::TriggerPending {
+            self.emit_order(OrderChange::TriggerPlaced, &record);
+        }
         let account = &mut self.accounts[record.account.0 as usize];
         if let Some(client_id) = record.order.client_id {
             account.open_by_client_id.insert(client_id, record.id);
@@ -586,6 +632,12 @@ impl Exchange {
     /// Retires an order that is no longer live: releases its reservation, files it in its
     /// account's history and creates its take-profit / stop-loss legs.
     pub(crate) fn finish(&mut self, mut record: OrderRecord) {
+        match record.status {
+            Status::Cancelled => self.emit_order(OrderChange::Cancelled, &record),
+            Status::Expired(_) => self.emit_order(OrderChange::Expired, &record),
+            Status::TriggerFailed => self.emit_order(OrderChange::TriggerFailed, &record),
+            _ => {}
+        }
         if record.reserved > Decimal::ZERO {
             let asset = self.reserve_asset(&record);
             self.accounts[record.account.0 as usize].unlock(asset, record.reserved);
@@ -649,6 +701,40 @@ impl Exchange {
             .ok_or_else(|| Reject::invalid("Order not found"))?;
         self.cancel_open(order_id);
         Ok(order_id)
+    }
+
+    fn emit_order(&mut self, change: OrderChange, record: &OrderRecord) {
+        if self.recording() {
+            self.emit(EngineEvent::Order {
+                change,
+                record: Box::new(record.clone()),
+            });
+        }
+    }
+
+    fn emit_fill(
+        &mut self,
+        record: &OrderRecord,
+        trade_id: u64,
+        price: i64,
+        steps: i64,
+        (fee, fee_asset): (Decimal, AssetId),
+        is_maker: bool,
+    ) {
+        let complete = match record.order.size {
+            Size::Base(size) => record.executed >= size,
+            Size::Quote(quote) => record.executed_quote >= quote,
+        };
+        self.emit(EngineEvent::Fill {
+            record: Box::new(record.clone()),
+            trade_id,
+            price,
+            steps,
+            fee,
+            fee_asset,
+            is_maker,
+            complete,
+        });
     }
 
     /// Cancels an open order, whoever owns it.

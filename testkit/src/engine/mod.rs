@@ -32,6 +32,7 @@
 mod account;
 mod book;
 mod conditional;
+mod events;
 mod invariants;
 mod market;
 mod matching;
@@ -53,6 +54,7 @@ pub use types::{
 };
 
 pub(crate) use account::{Account, FillRecord, FundingRecord};
+pub(crate) use events::{EngineEvent, OrderChange};
 pub(crate) use market::{MarketState, TradeRecord, exact_units, floor_units};
 pub(crate) use order::OrderRecord;
 
@@ -116,6 +118,8 @@ pub struct Exchange {
     deposited: Vec<Decimal>,
     maker: Option<AccountId>,
     maker_orders: Vec<Vec<OrderId>>,
+    /// Recorded events, when a venue streams them.
+    events: Option<events::EventLog>,
 }
 
 impl Exchange {
@@ -142,6 +146,7 @@ impl Exchange {
             deposited: Vec::new(),
             maker: None,
             maker_orders: Vec::new(),
+            events: None,
             config,
         };
         for market in exchange.config.markets.clone() {

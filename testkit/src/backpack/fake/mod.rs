@@ -21,6 +21,8 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 pub use faults::{Fault, FaultRule};
 
+use super::stream::{StreamFaults, StreamServer, StreamSettings};
+
 use super::router::{Reply, Shared};
 use super::{KeyPair, Request, Simulator, SimulatorBuilder, StartError};
 use crate::engine::{AccountId, ConfigError, Exchange, ExchangeConfig};
@@ -33,6 +35,8 @@ pub struct FakeBackpackBuilder {
     simulator: SimulatorBuilder,
     record_requests: bool,
     port: Option<u16>,
+    ws_port: Option<u16>,
+    streams: StreamSettings,
 }
 
 impl Default for FakeBackpackBuilder {
@@ -41,6 +45,8 @@ impl Default for FakeBackpackBuilder {
             simulator: SimulatorBuilder::default(),
             record_requests: true,
             port: None,
+            ws_port: None,
+            streams: StreamSettings::default(),
         }
     }
 }
@@ -96,6 +102,18 @@ impl FakeBackpackBuilder {
         self
     }
 
+    /// Serve the WebSocket streams on this port of 127.0.0.1 (default: an ephemeral port).
+    pub fn ws_port(mut self, port: u16) -> Self {
+        self.ws_port = Some(port);
+        self
+    }
+
+    /// How the WebSocket streams behave (frame form, ping cadence, tick).
+    pub fn streams(mut self, settings: StreamSettings) -> Self {
+        self.streams = settings;
+        self
+    }
+
     /// Starts the server.
     ///
     /// # Errors
@@ -116,7 +134,17 @@ impl FakeBackpackBuilder {
             .named("simulated exchange")
             .mount(&server)
             .await;
-        Ok(FakeBackpack { server, simulator })
+        let streams = StreamServer::start(
+            Arc::clone(&simulator.shared),
+            self.ws_port.unwrap_or(0),
+            self.streams,
+        )
+        .await?;
+        Ok(FakeBackpack {
+            server,
+            simulator,
+            streams,
+        })
     }
 
     /// Starts the server — a test helper that panics.
@@ -164,12 +192,14 @@ impl Respond for ExchangeResponder {
 pub struct FakeBackpack {
     server: MockServer,
     simulator: Simulator,
+    streams: StreamServer,
 }
 
 impl std::fmt::Debug for FakeBackpack {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FakeBackpack")
             .field("uri", &self.server.uri())
+            .field("ws_url", &self.streams.url())
             .field("account", &self.simulator.account)
             .finish_non_exhaustive()
     }
@@ -193,6 +223,16 @@ impl FakeBackpack {
     /// Base URL, e.g. `http://127.0.0.1:41234`.
     pub fn uri(&self) -> String {
         self.server.uri()
+    }
+
+    /// WebSocket URL of the streams, e.g. `ws://127.0.0.1:41235`.
+    pub fn ws_url(&self) -> String {
+        self.streams.url()
+    }
+
+    /// Fault injection and counters of the WebSocket streams.
+    pub fn stream_faults(&self) -> StreamFaults {
+        self.streams.faults()
     }
 
     /// The simulator behind the server.
