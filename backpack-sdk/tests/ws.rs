@@ -14,13 +14,18 @@ use backpack_sdk::spec::OrderSpec;
 use backpack_sdk::ws::{
     DepthInterval, Event, OrderBook, OrderEventKind, StreamItem, StreamName, Streams, Subscription,
 };
-use testkit::backpack::{FakeBackpack, KeyPair, StreamSettings};
+use testkit::backpack::{FakeBackpack, KeyPair, StreamSettings, WireForm};
 
 const WAIT: Duration = Duration::from_secs(10);
 
 async fn fake() -> FakeBackpack {
+    fake_with(WireForm::Documented).await
+}
+
+async fn fake_with(form: WireForm) -> FakeBackpack {
     FakeBackpack::builder()
         .streams(StreamSettings {
+            form,
             tick: Duration::from_millis(5),
             periodic: Duration::from_millis(50),
             ping_interval: Duration::from_millis(50),
@@ -437,5 +442,57 @@ async fn a_slow_reader_is_told_what_it_missed_and_dropping_everything_closes_the
             "the socket stayed open"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Every stream, in the documented form and in the drift seen live (quoted numbers, ISO
+/// kline times, numbers as strings in positions): each yields typed events, none
+/// unrecognised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stream_decodes_in_the_documented_form_and_in_the_live_drift() {
+    for form in [WireForm::Documented, WireForm::Live] {
+        let fake = fake_with(form).await;
+        let client = client(&fake);
+        let streams = streams(&fake, &client);
+        let mut subscription = streams
+            .subscribe([
+                StreamName::order_updates(None),
+                StreamName::position_updates(None),
+                StreamName::book_ticker("SOL_USDC"),
+                StreamName::depth("SOL_USDC", DepthInterval::Ms200),
+                StreamName::kline("SOL_USDC", &backpack_sdk::model::KlineInterval::OneMinute),
+                StreamName::mark_price("SOL_USDC_PERP"),
+                StreamName::open_interest("SOL_USDC_PERP"),
+                StreamName::ticker("SOL_USDC"),
+                StreamName::trades("SOL_USDC_PERP"),
+            ])
+            .unwrap();
+        subscribed(&mut subscription).await;
+        until(&mut subscription, "a ticker", |item| {
+            matches!(
+                item,
+                StreamItem::Event {
+                    event: Event::Ticker(_),
+                    ..
+                }
+            )
+        })
+        .await;
+        let order = OrderSpec::market("SOL_USDC_PERP", Side::Bid, "1".parse().unwrap())
+            .build()
+            .unwrap();
+        client.orders().place(&order).await.unwrap();
+        let mut kinds = std::collections::HashSet::new();
+        until(&mut subscription, "one event of every stream", |item| {
+            if let StreamItem::Event { event, .. } = item {
+                assert!(
+                    !matches!(event, Event::Unrecognized(_)),
+                    "{form:?}: {event:?}"
+                );
+                kinds.insert(std::mem::discriminant(event));
+            }
+            kinds.len() == 9
+        })
+        .await;
     }
 }

@@ -8,6 +8,7 @@
 //! (numbers as strings, ISO kline times, upper-case enums); unknown fields are ignored.
 
 use serde::Deserialize;
+use serde::de::DeserializeSeed as _;
 use serde_json::value::RawValue;
 
 use super::lenient;
@@ -589,17 +590,86 @@ fn stream_kind(stream: &str) -> &str {
     stream.split('.').next().unwrap_or(stream)
 }
 
-fn typed<T: for<'de> Deserialize<'de>>(
-    data: &RawValue,
-    wrap: impl FnOnce(T) -> Event,
-) -> Result<Event, String> {
-    serde_json::from_str::<T>(data.get())
-        .map(wrap)
-        .map_err(|error| error.to_string())
+/// Decodes one text frame. Never fails: see the module documentation.
+///
+/// Frames name their stream before their data (as the exchange writes them), so the data
+/// is read straight into its type in one pass; anything else (data first, a field that
+/// does not read) takes a second, slower pass that keeps the raw data.
+pub fn decode(text: &str) -> Message {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    match serde::Deserializer::deserialize_map(&mut deserializer, FrameVisitor)
+        .and_then(|message| deserializer.end().map(|()| message))
+    {
+        Ok(Some(message)) => message,
+        Ok(None) | Err(_) => decode_slowly(text),
+    }
 }
 
-/// Decodes one text frame. Never fails: see the module documentation.
-pub fn decode(text: &str) -> Message {
+/// One pass: `Some` when the stream came before the data (or there is an error frame).
+struct FrameVisitor;
+
+impl<'de> serde::de::Visitor<'de> for FrameVisitor {
+    type Value = Option<Message>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a stream frame")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut stream: Option<std::borrow::Cow<'de, str>> = None;
+        let mut event = None;
+        let mut error = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match (key.as_ref(), &stream) {
+                ("stream", _) => stream = Some(map.next_value()?),
+                ("data", Some(name)) => event = Some(map.next_value_seed(TypedData(name))?),
+                ("data", None) => return Ok(None),
+                ("error", _) => error = Some(map.next_value::<ServerError>()?),
+                _ => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(match (error, stream, event) {
+            (Some(error), _, _) => Some(Message::Error(error)),
+            (None, Some(stream), Some(event)) => Some(Message::Data {
+                stream: stream.into_owned(),
+                event,
+            }),
+            _ => None,
+        })
+    }
+}
+
+/// The data of a frame on `stream`, read as that stream's type.
+struct TypedData<'s>(&'s str);
+
+impl<'de> serde::de::DeserializeSeed<'de> for TypedData<'_> {
+    type Value = Event;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, data: D) -> Result<Event, D::Error> {
+        Ok(match stream_kind(self.0) {
+            "bookTicker" => Event::BookTicker(Deserialize::deserialize(data)?),
+            "depth" => Event::Depth(Deserialize::deserialize(data)?),
+            "trade" => Event::Trade(Deserialize::deserialize(data)?),
+            "ticker" => Event::Ticker(Deserialize::deserialize(data)?),
+            "kline" => Event::Kline(Deserialize::deserialize(data)?),
+            "markPrice" => Event::MarkPrice(Deserialize::deserialize(data)?),
+            "openInterest" => Event::OpenInterest(Deserialize::deserialize(data)?),
+            "liquidation" => Event::Liquidation(Deserialize::deserialize(data)?),
+            "orderUpdate" => Event::Order(Box::new(Deserialize::deserialize(data)?)),
+            "positionUpdate" => Event::Position(Box::new(Deserialize::deserialize(data)?)),
+            _ => {
+                let raw: &RawValue = Deserialize::deserialize(data)?;
+                unrecognized(self.0, raw, None)
+            }
+        })
+    }
+}
+
+/// Two passes: the envelope with the raw data, then the data, keeping the reason when it
+/// does not read.
+fn decode_slowly(text: &str) -> Message {
     let Ok(envelope) = serde_json::from_str::<Envelope<'_>>(text) else {
         return if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
             Message::Other(text.to_owned())
@@ -613,25 +683,11 @@ pub fn decode(text: &str) -> Message {
     let (Some(stream), Some(data)) = (envelope.stream, envelope.data) else {
         return Message::Other(text.to_owned());
     };
-    let kind = stream_kind(&stream);
-    let result = match kind {
-        "bookTicker" => typed(data, Event::BookTicker),
-        "depth" => typed(data, Event::Depth),
-        "trade" => typed(data, Event::Trade),
-        "ticker" => typed(data, Event::Ticker),
-        "kline" => typed(data, Event::Kline),
-        "markPrice" => typed(data, Event::MarkPrice),
-        "openInterest" => typed(data, Event::OpenInterest),
-        "liquidation" => typed(data, Event::Liquidation),
-        "orderUpdate" => typed(data, |update| Event::Order(Box::new(update))),
-        "positionUpdate" => typed(data, |update| Event::Position(Box::new(update))),
-        _ => Err(String::new()),
-    };
-    let event = match result {
-        Ok(event) => event,
-        Err(reason) if reason.is_empty() => unrecognized(&stream, data, None),
-        Err(reason) => unrecognized(&stream, data, Some(reason)),
-    };
+    let event =
+        match TypedData(&stream).deserialize(&mut serde_json::Deserializer::from_str(data.get())) {
+            Ok(event) => event,
+            Err(reason) => unrecognized(&stream, data, Some(reason.to_string())),
+        };
     Message::Data {
         stream: stream.into_owned(),
         event,

@@ -222,3 +222,19 @@ proptest! {
         prop_assert!(delivered);
     }
 }
+
+#[test]
+fn data_before_the_stream_name_decodes_the_same() {
+    let stream_first =
+        r#"{"stream":"openInterest.X","data":{"e":"openInterest","E":1,"s":"X","o":"5"}}"#;
+    let data_first =
+        r#"{"data":{"e":"openInterest","E":1,"s":"X","o":"5"},"stream":"openInterest.X"}"#;
+    assert_eq!(decode(stream_first), decode(data_first));
+    assert!(matches!(
+        decode(data_first),
+        Message::Data {
+            event: Event::OpenInterest(_),
+            ..
+        }
+    ));
+}

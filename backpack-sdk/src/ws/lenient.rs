@@ -194,12 +194,23 @@ pub(crate) fn text<'de, D: Deserializer<'de>, T: From<String>>(
 pub(crate) fn text_opt<'de, D: Deserializer<'de>, T: From<String>>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
-    let value: Option<serde_json::Value> = serde::Deserialize::deserialize(deserializer)?;
-    Ok(match value {
-        Some(serde_json::Value::String(text)) => Some(T::from(text)),
-        Some(serde_json::Value::Number(number)) => Some(T::from(number.to_string())),
-        _ => None,
-    })
+    struct OptionVisitor;
+    impl<'de> Visitor<'de> for OptionVisitor {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an id or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(TextVisitor).map(Some)
+        }
+    }
+    Ok(deserializer.deserialize_option(OptionVisitor)?.map(T::from))
 }
 
 struct EnumVisitor<T>(std::marker::PhantomData<T>);
@@ -223,12 +234,28 @@ pub(crate) fn loose<'de, D: Deserializer<'de>, T: LooseWire>(
     deserializer.deserialize_str(EnumVisitor(std::marker::PhantomData))
 }
 
-/// [`loose`], optional.
+/// [`loose`], optional (`null` is `None`).
 pub(crate) fn loose_opt<'de, D: Deserializer<'de>, T: LooseWire>(
     deserializer: D,
 ) -> Result<Option<T>, D::Error> {
-    let value: Option<String> = serde::Deserialize::deserialize(deserializer)?;
-    Ok(value.map(|text| T::from_wire_loose(&text)))
+    struct OptionVisitor<T>(std::marker::PhantomData<T>);
+    impl<'de, T: LooseWire> Visitor<'de> for OptionVisitor<T> {
+        type Value = Option<T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_str(EnumVisitor(std::marker::PhantomData))
+                .map(Some)
+        }
+    }
+    deserializer.deserialize_option(OptionVisitor(std::marker::PhantomData))
 }
 
 #[cfg(test)]
