@@ -32,6 +32,8 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     http: Option<reqwest::Client>,
     local: Option<Arc<dyn LocalTransport>>,
+    /// Whether requests the local handler declines go over the network.
+    split: bool,
     auto_client_id: bool,
 }
 
@@ -47,6 +49,7 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(5),
             http: None,
             local: None,
+            split: false,
             auto_client_id: true,
         }
     }
@@ -136,6 +139,16 @@ impl ClientBuilder {
     /// the exchange. The base URL then only names the endpoint. Timeouts do not apply.
     pub fn local_transport(mut self, transport: Arc<dyn LocalTransport>) -> Self {
         self.local = Some(transport);
+        self.split = false;
+        self
+    }
+
+    /// Requests the handler [`handles`](LocalTransport::handles) are answered in this
+    /// process; the others go over the network to the base URL. Paper trading uses it:
+    /// signed requests (account, orders) to the engine, public market data to the exchange.
+    pub fn split_transport(mut self, transport: Arc<dyn LocalTransport>) -> Self {
+        self.local = Some(transport);
+        self.split = true;
         self
     }
 
@@ -168,24 +181,31 @@ impl ClientBuilder {
             )));
         }
         // A local transport never touches the network: its base URL is only a label.
-        if self.local.is_none() && parsed.scheme() == "http" && !is_loopback(&parsed) {
+        if (self.local.is_none() || self.split)
+            && parsed.scheme() == "http"
+            && !is_loopback(&parsed)
+        {
             return Err(Error::InvalidRequest(format!(
                 "base URL `{base_url}` is plain http to a host that is not this machine: signed \
                  requests must use https:// (http:// is accepted only for 127.0.0.1, ::1 and localhost)"
             )));
         }
-        let transport = match (self.local, self.http) {
-            (Some(local), _) => Transport::Local(local),
-            (None, Some(http)) => Transport::Http(http),
-            (None, None) => Transport::Http(
-                reqwest::Client::builder()
+        let http = |given: Option<reqwest::Client>| -> Result<reqwest::Client, Error> {
+            match given {
+                Some(http) => Ok(http),
+                None => reqwest::Client::builder()
                     .timeout(self.timeout)
                     .connect_timeout(self.connect_timeout)
                     .redirect(reqwest::redirect::Policy::none())
                     .user_agent(concat!("backpack-sdk/", env!("CARGO_PKG_VERSION")))
                     .build()
-                    .map_err(|e| Error::InvalidRequest(format!("HTTP client: {e}")))?,
-            ),
+                    .map_err(|e| Error::InvalidRequest(format!("HTTP client: {e}"))),
+            }
+        };
+        let transport = match (self.local, self.split) {
+            (Some(local), true) => Transport::Split(local, http(self.http)?),
+            (Some(local), false) => Transport::Local(local),
+            (None, _) => Transport::Http(http(self.http)?),
         };
         let mut seed = [0u8; 8];
         // Seeds jitter and automatic client ids. If the OS has no randomness, fall back to

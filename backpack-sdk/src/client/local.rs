@@ -34,4 +34,12 @@ pub struct LocalResponse {
 pub trait LocalTransport: Send + Sync + std::fmt::Debug {
     /// Answers one request.
     fn send(&self, request: LocalRequest) -> LocalResponse;
+
+    /// Whether this handler answers `request` (default: every request). With
+    /// [`ClientBuilder::split_transport`](super::ClientBuilder::split_transport), the
+    /// requests it declines go over the network to the base URL.
+    fn handles(&self, request: &LocalRequest) -> bool {
+        let _ = request;
+        true
+    }
 }

@@ -65,6 +65,8 @@ enum Transport {
     Http(reqwest::Client),
     /// A handler in this process.
     Local(Arc<dyn LocalTransport>),
+    /// A handler in this process for what it handles, the network for the rest.
+    Split(Arc<dyn LocalTransport>, reqwest::Client),
 }
 
 /// A request ready to go out: what is the same on every attempt.
@@ -300,8 +302,25 @@ impl Client {
                 HeaderValue::from_static("application/json; charset=utf-8"),
             );
         }
-        let (status, response_headers, body) = match &self.inner.transport {
-            Transport::Http(http) => {
+        let local = match &self.inner.transport {
+            Transport::Http(http) => Err(http),
+            Transport::Local(local) => Ok(local),
+            Transport::Split(local, http) => {
+                let probe = LocalRequest {
+                    method: prepared.method.clone(),
+                    url: prepared.url.clone(),
+                    headers: headers.clone(),
+                    body: prepared.body.clone(),
+                };
+                if local.handles(&probe) {
+                    Ok(local)
+                } else {
+                    Err(http)
+                }
+            }
+        };
+        let (status, response_headers, body) = match local {
+            Err(http) => {
                 let mut builder = http.request(prepared.method.clone(), prepared.url.clone());
                 if let Some(body) = &prepared.body {
                     builder = builder.body(body.clone());
@@ -319,7 +338,7 @@ impl Client {
                     .map_err(|e| self.transport_error(e))?;
                 (status, response_headers, body)
             }
-            Transport::Local(local) => {
+            Ok(local) => {
                 let response = local.send(LocalRequest {
                     method: prepared.method.clone(),
                     url: prepared.url.clone(),

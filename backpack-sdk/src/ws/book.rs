@@ -25,6 +25,9 @@ use crate::model::{Depth, Level, Notional, Price, Quantity, Side, Symbol};
 
 /// Deltas buffered while waiting for a snapshot, at most (the oldest are dropped beyond).
 const MAX_BUFFERED: usize = 10_000;
+/// How long to wait for a first delta before taking a snapshot anyway (a quiet market may
+/// send none; REST snapshots lag the stream, so one delta to align with is better).
+const SNAPSHOT_DELAY: Duration = Duration::from_millis(500);
 
 /// Why the book must be rebuilt from a fresh snapshot.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -350,6 +353,27 @@ pub struct BookStatus {
     pub last_reason: Option<String>,
 }
 
+/// What changed in a kept book, for an observer
+/// ([`OrderBook::start_observed`]): paper trading mirrors a real book this way.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum BookChange<'a> {
+    /// Synced from a snapshot: the whole book is new.
+    Synced(&'a LocalBook),
+    /// A delta was applied in sequence.
+    Applied {
+        /// The delta.
+        delta: &'a DepthUpdate,
+        /// The book after it.
+        book: &'a LocalBook,
+    },
+    /// The book lost sync (gap, crossed, disconnect, lag) and is empty until the next
+    /// snapshot.
+    Lost,
+}
+
+type Observer = Box<dyn FnMut(BookChange<'_>) + Send>;
+
 /// A book kept current in a background task from the depth stream and REST snapshots.
 /// Read it at any time with [`read`](Self::read); wait for changes with
 /// [`changed`](Self::changed). Dropping it stops the task and unsubscribes.
@@ -371,7 +395,37 @@ impl OrderBook {
         symbol: impl Into<Symbol>,
         interval: DepthInterval,
     ) -> Result<Self, StreamError> {
-        let symbol = symbol.into();
+        Self::start_with(streams, client, symbol.into(), interval, None)
+    }
+
+    /// [`start`](Self::start), calling `observer` with every change, in order, while the
+    /// book is locked (keep it short).
+    ///
+    /// # Errors
+    /// As [`Streams::subscribe`].
+    pub fn start_observed(
+        streams: &Streams,
+        client: &Client,
+        symbol: impl Into<Symbol>,
+        interval: DepthInterval,
+        observer: impl FnMut(BookChange<'_>) + Send + 'static,
+    ) -> Result<Self, StreamError> {
+        Self::start_with(
+            streams,
+            client,
+            symbol.into(),
+            interval,
+            Some(Box::new(observer)),
+        )
+    }
+
+    fn start_with(
+        streams: &Streams,
+        client: &Client,
+        symbol: Symbol,
+        interval: DepthInterval,
+        observer: Option<Observer>,
+    ) -> Result<Self, StreamError> {
         let subscription = streams.subscribe([StreamName::depth(symbol.as_str(), interval)])?;
         let book = Arc::new(RwLock::new(LocalBook::new(symbol.clone())));
         let (status_tx, status) = watch::channel(BookStatus::default());
@@ -381,6 +435,7 @@ impl OrderBook {
             symbol,
             status: status_tx,
             resyncs: 0,
+            observer,
         };
         let task = tokio::spawn(keeper.run(subscription));
         Ok(Self { book, status, task })
@@ -422,11 +477,13 @@ struct Keeper {
     symbol: Symbol,
     status: watch::Sender<BookStatus>,
     resyncs: u64,
+    observer: Option<Observer>,
 }
 
 impl Keeper {
     async fn run(mut self, mut subscription: super::Subscription) {
         let mut need_snapshot = false;
+        let mut waiting_since = tokio::time::Instant::now();
         let mut retry = tokio::time::interval(Duration::from_millis(250));
         retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -435,43 +492,46 @@ impl Keeper {
                     let Some(item) = item else { return };
                     match item {
                         StreamItem::Event { event: Event::Depth(delta), .. } => {
-                            let result = self.write(|book| book.apply_delta(delta));
+                            let result = self.apply(delta);
                             match result {
                                 Ok(_) => self.publish(None),
                                 Err(resync) => {
                                     need_snapshot = true;
+                                    waiting_since = tokio::time::Instant::now();
                                     self.lost_sync(&resync.to_string());
                                 }
                             }
                         }
                         StreamItem::Subscribed { .. } => {
-                            self.write(LocalBook::reset);
+                            self.reset();
                             need_snapshot = true;
+                            waiting_since = tokio::time::Instant::now();
                             self.publish(Some("subscribed: waiting for a snapshot".to_owned()));
                         }
                         StreamItem::Disconnected { reason, .. } => {
-                            self.write(LocalBook::reset);
+                            self.reset();
                             self.lost_sync(&format!("disconnected: {reason}"));
                         }
                         StreamItem::Lagged { missed } => {
-                            self.write(LocalBook::reset);
+                            self.reset();
                             need_snapshot = true;
+                            waiting_since = tokio::time::Instant::now();
                             self.lost_sync(&format!("{missed} deltas missed by a slow reader"));
                         }
                         _ => {}
                     }
                 }
                 _ = retry.tick(), if need_snapshot => {
-                    need_snapshot = !self.snapshot().await;
+                    need_snapshot = !self.snapshot(waiting_since.elapsed() >= SNAPSHOT_DELAY).await;
                 }
             }
         }
     }
 
-    /// Fetches and applies a snapshot; `true` when the book is synced.
-    async fn snapshot(&mut self) -> bool {
-        if self.read(|book| book.buffered()) == 0 {
-            // Snapshots lag the stream: wait for a delta to align with.
+    /// Fetches and applies a snapshot; `true` when the book is synced. Without a buffered
+    /// delta it waits (snapshots lag the stream) unless `anyway`.
+    async fn snapshot(&mut self, anyway: bool) -> bool {
+        if !anyway && self.read(|book| book.buffered()) == 0 {
             return false;
         }
         let depth = match self.client.markets().depth(self.symbol.clone(), None).await {
@@ -481,7 +541,19 @@ impl Keeper {
                 return false;
             }
         };
-        match self.write(|book| book.apply_snapshot(&depth)) {
+        let mut observer = self.observer.take();
+        let result = self.write(|book| {
+            let result = book.apply_snapshot(&depth);
+            if let Some(observe) = observer.as_mut() {
+                observe(match result {
+                    Ok(()) => BookChange::Synced(book),
+                    Err(_) => BookChange::Lost,
+                });
+            }
+            result
+        });
+        self.observer = observer;
+        match result {
             Ok(()) => {
                 self.publish(Some("synced from a snapshot".to_owned()));
                 true
@@ -495,6 +567,41 @@ impl Keeper {
 
     fn read<R>(&self, f: impl FnOnce(&LocalBook) -> R) -> R {
         f(&self.book.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Applies a delta and tells the observer what came of it.
+    fn apply(&mut self, delta: DepthUpdate) -> Result<bool, Resync> {
+        let mut observer = self.observer.take();
+        let result = self.write(|book| match observer.as_mut() {
+            None => book.apply_delta(delta),
+            Some(observe) => {
+                let was_synced = book.is_synced();
+                let result = book.apply_delta(delta.clone());
+                match &result {
+                    Ok(true) => observe(BookChange::Applied {
+                        delta: &delta,
+                        book,
+                    }),
+                    Err(_) if was_synced => observe(BookChange::Lost),
+                    _ => {}
+                }
+                result
+            }
+        });
+        self.observer = observer;
+        result
+    }
+
+    /// Clears the book (the observer is told).
+    fn reset(&mut self) {
+        let mut observer = self.observer.take();
+        self.write(|book| {
+            book.reset();
+            if let Some(observe) = observer.as_mut() {
+                observe(BookChange::Lost);
+            }
+        });
+        self.observer = observer;
     }
 
     fn write<R>(&self, f: impl FnOnce(&mut LocalBook) -> R) -> R {

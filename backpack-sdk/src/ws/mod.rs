@@ -61,7 +61,7 @@ use tokio_tungstenite::Connector;
 
 use crate::client::Client;
 
-pub use book::{BookError, BookStatus, BookWalk, LocalBook, OrderBook, Resync};
+pub use book::{BookChange, BookError, BookStatus, BookWalk, LocalBook, OrderBook, Resync};
 pub use event::{
     BookTicker, DepthUpdate, Event, KlineUpdate, Liquidation, MarkPriceUpdate, Message,
     OpenInterestUpdate, OrderEventKind, OrderOrigin, OrderUpdate, PositionEventKind,

@@ -34,6 +34,8 @@ mod fake;
 mod local;
 mod market_data;
 mod orders;
+#[cfg(feature = "backpack-sdk")]
+mod paper;
 mod request;
 mod router;
 #[cfg(feature = "fakes")]
@@ -54,6 +56,8 @@ pub use fake::{FakeBackpack, FakeBackpackBuilder, Fault, FaultRule};
 #[cfg(feature = "backpack-sdk")]
 pub use local::LOCAL_BASE_URL;
 pub use orders::OrderFilter;
+#[cfg(feature = "backpack-sdk")]
+pub use paper::{PaperExchange, PaperMarketStatus, PaperSettings};
 pub use request::Request;
 #[cfg(feature = "fakes")]
 pub use stream::{StreamFaults, StreamSettings, WireForm};

@@ -100,7 +100,7 @@ impl Exchange {
             EngineEvent::Position { account, .. } => Some(*account),
             EngineEvent::Trade { .. } => None,
         };
-        if account.is_some() && account == self.maker {
+        if account.is_some() && (account == self.maker || account == self.feed_id) {
             return;
         }
         log.events.push_back(event);

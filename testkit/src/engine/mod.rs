@@ -33,6 +33,7 @@ mod account;
 mod book;
 mod conditional;
 mod events;
+mod external;
 mod invariants;
 mod market;
 mod matching;
@@ -46,6 +47,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 
 pub use account::{AssetBalance, Position};
+pub use external::FEED_KEY;
 pub use market::{MakerConfig, MarketConfig, MarketKind};
 pub use order::{Exit, Exits, Kind, NewOrder, Size, Trigger};
 pub use types::{
@@ -120,6 +122,9 @@ pub struct Exchange {
     maker_orders: Vec<Vec<OrderId>>,
     /// Recorded events, when a venue streams them.
     events: Option<events::EventLog>,
+    /// The paper feed's account and mirrored levels.
+    feed_id: Option<AccountId>,
+    feed: external::Feed,
 }
 
 impl Exchange {
@@ -147,6 +152,8 @@ impl Exchange {
             maker: None,
             maker_orders: Vec::new(),
             events: None,
+            feed_id: None,
+            feed: external::Feed::default(),
             config,
         };
         for market in exchange.config.markets.clone() {

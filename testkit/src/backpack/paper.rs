@@ -1,0 +1,377 @@
+//! Paper trading on live prices (feature `backpack-sdk`): the simulator's books mirror a
+//! real exchange's, fed from its REST snapshots and WebSocket depth and trades, and the
+//! account's orders are matched in the engine against them. Nothing is ever sent to the
+//! exchange: the paper client's signed requests (account, orders, history) are answered by
+//! the engine, under a key made for the session; only public market data goes to the
+//! exchange. No keys are needed.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use testkit::backpack::{PaperExchange, PaperSettings};
+//! let source = backpack_sdk::Client::public()?; // https://api.backpack.exchange
+//! let paper = PaperExchange::start(source, "wss://ws.backpack.exchange", PaperSettings::default()).await?;
+//! let client = paper.client_builder().build()?;
+//! // Market data from the exchange; this order is matched by the engine against the real book.
+//! # Ok(()) }
+//! ```
+//!
+//! What is simulated: fills (against the mirrored book at the moment the order arrives, or
+//! when the real book reaches a resting order's price), fees, balances, margin and funding
+//! (the simulator's model, not the exchange's). A paper fill does not consume the real
+//! book: the next real update of a level sets it back to what the exchange holds.
+
+use std::sync::Arc;
+
+use backpack_sdk::client::{ClientBuilder, LocalRequest, LocalResponse, LocalTransport};
+use backpack_sdk::model::{Market, MarketType};
+use backpack_sdk::ws::{
+    BookChange, DepthInterval, Event, OrderBook, StreamItem, StreamName, Streams,
+};
+use rust_decimal::Decimal;
+
+use super::{KeyPair, Simulator, StartError};
+use crate::engine::{ExchangeConfig, MarketConfig, MarketId, Side, exact_units};
+
+/// What to paper-trade.
+#[derive(Debug, Clone)]
+pub struct PaperSettings {
+    /// Markets to mirror (default: SOL, BTC and ETH spot, SOL and BTC perpetuals).
+    pub symbols: Vec<String>,
+    /// Starting balances of the paper account.
+    pub balances: Vec<(String, String)>,
+}
+
+impl Default for PaperSettings {
+    fn default() -> Self {
+        Self {
+            symbols: [
+                "SOL_USDC",
+                "BTC_USDC",
+                "ETH_USDC",
+                "SOL_USDC_PERP",
+                "BTC_USDC_PERP",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+            balances: vec![("USDC".to_owned(), "100000".to_owned())],
+        }
+    }
+}
+
+/// How each mirrored market is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PaperMarketStatus {
+    /// The market.
+    pub symbol: String,
+    /// Whether its book is in sync with the exchange (orders see no liquidity otherwise).
+    pub synced: bool,
+    /// Times it was rebuilt after losing sync.
+    pub resyncs: u64,
+    /// Why it last changed state.
+    pub last_reason: Option<String>,
+}
+
+/// A running paper exchange. Stops feeding when dropped.
+#[derive(Debug)]
+pub struct PaperExchange {
+    simulator: Simulator,
+    source: backpack_sdk::Client,
+    books: Vec<(String, OrderBook)>,
+    trades: tokio::task::JoinHandle<()>,
+    _streams: Streams,
+}
+
+/// Signed requests and writes to the engine; public reads to the exchange.
+#[derive(Debug)]
+struct PaperTransport(Arc<dyn LocalTransport>);
+
+impl LocalTransport for PaperTransport {
+    fn send(&self, request: LocalRequest) -> LocalResponse {
+        self.0.send(request)
+    }
+
+    fn handles(&self, request: &LocalRequest) -> bool {
+        request.method != reqwest::Method::GET || request.headers.contains_key("x-signature")
+    }
+}
+
+fn market_config(market: &Market, reference: Decimal) -> MarketConfig {
+    let tick = market.filters.price.tick_size.value();
+    let step = market.filters.quantity.step_size.value();
+    let reference = (reference / tick).round() * tick;
+    let mut config = match market.market_type {
+        MarketType::Perp => MarketConfig::perp(
+            market.base_symbol.as_str(),
+            market.quote_symbol.as_str(),
+            tick,
+            step,
+            reference,
+        ),
+        _ => MarketConfig::spot(
+            market.base_symbol.as_str(),
+            market.quote_symbol.as_str(),
+            tick,
+            step,
+            reference,
+        ),
+    };
+    config.symbol = market.symbol.as_str().to_owned();
+    config.min_quantity = market.filters.quantity.min_quantity.value();
+    config.max_quantity = market.filters.quantity.max_quantity.map(|q| q.value());
+    config.volatility_bps = 0;
+    config.maker = None;
+    config
+}
+
+impl PaperExchange {
+    /// Reads the markets from `source` (the exchange's REST API, or a fake), builds a
+    /// simulator with them, and starts mirroring their books and trades from `ws_url`.
+    ///
+    /// # Errors
+    /// [`StartError`] if the markets cannot be read, a symbol is unknown, or the streams
+    /// cannot be set up.
+    pub async fn start(
+        source: backpack_sdk::Client,
+        ws_url: &str,
+        settings: PaperSettings,
+    ) -> Result<Self, StartError> {
+        let markets = source.markets().list(None).await.map_err(|e| {
+            StartError(format!(
+                "reading the markets from {}: {e}",
+                source.base_url()
+            ))
+        })?;
+        let mut configs = Vec::new();
+        for symbol in &settings.symbols {
+            let market = markets
+                .iter()
+                .find(|m| m.symbol.as_str() == symbol)
+                .ok_or_else(|| {
+                    StartError(format!("{symbol} is not a market of {}", source.base_url()))
+                })?;
+            let ticker = source
+                .markets()
+                .ticker(symbol.as_str(), None)
+                .await
+                .map_err(|e| StartError(format!("reading the {symbol} ticker: {e}")))?;
+            configs.push(market_config(market, ticker.last_price.value()));
+        }
+        let keys = session_keys();
+        let simulator = Simulator::builder()
+            .exchange(ExchangeConfig {
+                markets: configs,
+                ..ExchangeConfig::default()
+            })
+            .keys(keys)
+            .balances(
+                settings
+                    .balances
+                    .iter()
+                    .map(|(a, d)| (a.as_str(), d.as_str())),
+            )
+            .build()?;
+        let streams = source
+            .streams()
+            .url(ws_url)
+            .build()
+            .map_err(|e| StartError(format!("streams from {ws_url}: {e}")))?;
+        let mut books = Vec::new();
+        for symbol in &settings.symbols {
+            let mirror = Mirror::new(&simulator, symbol)?;
+            let book = OrderBook::start_observed(
+                &streams,
+                &source,
+                symbol.as_str(),
+                DepthInterval::Realtime,
+                move |change| mirror.apply(change),
+            )
+            .map_err(|e| StartError(format!("{symbol} depth stream: {e}")))?;
+            books.push((symbol.clone(), book));
+        }
+        let trades = streams
+            .subscribe(settings.symbols.iter().map(StreamName::trades))
+            .map_err(|e| StartError(format!("trade streams: {e}")))?;
+        let trades = tokio::spawn(record_trades(simulator.clone(), trades));
+        Ok(Self {
+            simulator,
+            source,
+            books,
+            trades,
+            _streams: streams,
+        })
+    }
+
+    /// A client for the paper account: its signed calls go to the engine, public market
+    /// data to the exchange.
+    pub fn client_builder(&self) -> ClientBuilder {
+        backpack_sdk::Client::builder()
+            .base_url(self.source.base_url())
+            .credentials(self.simulator.credentials())
+            .split_transport(Arc::new(PaperTransport(self.simulator.transport())))
+    }
+
+    /// The simulator behind the paper account.
+    pub fn simulator(&self) -> &Simulator {
+        &self.simulator
+    }
+
+    /// Each mirrored market's state.
+    pub fn status(&self) -> Vec<PaperMarketStatus> {
+        self.books
+            .iter()
+            .map(|(symbol, book)| {
+                let status = book.status();
+                PaperMarketStatus {
+                    symbol: symbol.clone(),
+                    synced: status.synced,
+                    resyncs: status.resyncs,
+                    last_reason: status.last_reason,
+                }
+            })
+            .collect()
+    }
+
+    /// Waits until every book is in sync, at most `timeout`; returns whether they are.
+    pub async fn wait_synced(&mut self, timeout: std::time::Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        for (_, book) in &mut self.books {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if !book.wait_synced(left).await {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl Drop for PaperExchange {
+    fn drop(&mut self) {
+        self.trades.abort();
+    }
+}
+
+/// A key made for this session: the paper account is reachable only from this process.
+fn session_keys() -> KeyPair {
+    use rand_core::{Rng, SeedableRng};
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(
+        (nanos as u64) ^ u64::from(std::process::id()).rotate_left(32),
+    );
+    let mut seed = [0u8; 32];
+    rng.fill_bytes(&mut seed);
+    KeyPair::from_seed(&seed)
+}
+
+/// Mirrors one market's kept book into the engine.
+struct Mirror {
+    simulator: Simulator,
+    market: MarketId,
+    tick: Decimal,
+    step: Decimal,
+}
+
+impl Mirror {
+    fn new(simulator: &Simulator, symbol: &str) -> Result<Self, StartError> {
+        simulator.with_exchange(|ex| {
+            let market = ex
+                .market_id(symbol)
+                .ok_or_else(|| StartError(format!("{symbol} missing from the paper exchange")))?;
+            let config = ex
+                .market_config(market)
+                .ok_or_else(|| StartError(format!("{symbol} has no configuration")))?;
+            Ok(Self {
+                simulator: simulator.clone(),
+                market,
+                tick: config.tick_size,
+                step: config.step_size,
+            })
+        })
+    }
+
+    fn apply(&self, change: BookChange<'_>) {
+        self.simulator.with_exchange(|ex| match change {
+            BookChange::Synced(book) => {
+                ex.clear_external_levels(self.market);
+                for (side, levels) in [
+                    (Side::Bid, book.bids(usize::MAX)),
+                    (Side::Ask, book.asks(usize::MAX)),
+                ] {
+                    for level in levels {
+                        self.set(ex, side, level.price().value(), level.quantity().value());
+                    }
+                }
+                self.reference(ex, book);
+            }
+            BookChange::Applied { delta, book } => {
+                for (side, levels) in [(Side::Bid, &delta.bids), (Side::Ask, &delta.asks)] {
+                    for level in levels {
+                        self.set(ex, side, level.price().value(), level.quantity().value());
+                    }
+                }
+                self.reference(ex, book);
+            }
+            // No stale prices: without a synced book there is nothing to trade against.
+            BookChange::Lost => ex.clear_external_levels(self.market),
+            _ => {}
+        });
+    }
+
+    fn set(&self, ex: &mut crate::engine::Exchange, side: Side, price: Decimal, quantity: Decimal) {
+        let (Some(ticks), Some(steps)) = (
+            exact_units(price, self.tick),
+            exact_units(quantity, self.step),
+        ) else {
+            // Off the market's grid: the exchange would not hold such a level.
+            return;
+        };
+        let _ = ex.set_external_level(self.market, side, ticks, steps);
+    }
+
+    fn reference(&self, ex: &mut crate::engine::Exchange, book: &backpack_sdk::ws::LocalBook) {
+        if let (Some(bid), Some(ask)) = (book.best_bid(), book.best_ask()) {
+            let mid = (bid.price().value() + ask.price().value()) / Decimal::TWO;
+            if let Some(ticks) = exact_units((mid / self.tick).floor() * self.tick, self.tick) {
+                ex.set_reference_price(self.market, ticks);
+            }
+        }
+    }
+}
+
+/// Records the exchange's trades in the engine (last price, trade history, triggers).
+async fn record_trades(simulator: Simulator, mut trades: backpack_sdk::ws::Subscription) {
+    while let Some(item) = trades.next().await {
+        let StreamItem::Event {
+            event: Event::Trade(trade),
+            ..
+        } = item
+        else {
+            continue;
+        };
+        simulator.with_exchange(|ex| {
+            let Some(market) = ex.market_id(trade.symbol.as_str()) else {
+                return;
+            };
+            let Some(config) = ex.market_config(market) else {
+                return;
+            };
+            let (Some(price), Some(steps)) = (
+                exact_units(trade.price.value(), config.tick_size),
+                exact_units(trade.quantity.value(), config.step_size),
+            ) else {
+                return;
+            };
+            let at = u64::try_from(trade.event_time.as_millis()).unwrap_or(0);
+            ex.record_external_trade(
+                market,
+                trade.trade_id,
+                price,
+                steps,
+                trade.buyer_is_maker,
+                at,
+            );
+        });
+    }
+}
