@@ -31,6 +31,8 @@ pub mod state;
 pub mod tools;
 pub mod venues;
 
-pub use config::{BackpackConnection, IbkrConnection, Mode, ServerConfig, Tiers, Venue};
+pub use config::{
+    BackpackConnection, IbkrConnection, Mode, PaperSource, ServerConfig, Tiers, Venue,
+};
 pub use server::TradingServer;
 pub use state::AppState;

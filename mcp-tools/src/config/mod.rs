@@ -92,6 +92,9 @@ pub enum Mode {
     Simulated,
     /// A paper account (IBKR).
     Paper,
+    /// Backpack paper trading: the exchange's live prices, orders matched in this process.
+    #[serde(rename = "paper, live prices")]
+    PaperLivePrices,
     /// Real money.
     Live,
 }
@@ -102,8 +105,16 @@ impl Mode {
         match self {
             Mode::Simulated => "simulated",
             Mode::Paper => "paper",
+            Mode::PaperLivePrices => "paper, live prices",
             Mode::Live => "live",
         }
+    }
+
+    /// Whether orders stay in this process (simulated, or paper on live prices): no venue
+    /// ever receives one, so the real-venue rules (caps required, the person asked) do not
+    /// apply by default.
+    pub fn is_local(self) -> bool {
+        matches!(self, Mode::Simulated | Mode::PaperLivePrices)
     }
 }
 
@@ -217,15 +228,30 @@ pub enum BackpackConnection {
     /// The built-in simulator.
     #[default]
     Simulated,
+    /// Paper trading on the exchange's live prices: market data from it, orders matched
+    /// in this process, no keys.
+    Paper(Box<PaperSource>),
     /// The exchange, real money: the client that reaches it (keys, base URL).
     Exchange(Box<backpack_sdk::ClientBuilder>),
 }
 
+/// Where paper trading reads its prices, and what it trades.
+#[derive(Debug, Clone)]
+pub struct PaperSource {
+    /// A client for the exchange's public REST API (no keys).
+    pub rest: backpack_sdk::ClientBuilder,
+    /// The exchange's WebSocket URL.
+    pub ws_url: String,
+    /// Markets and starting balances.
+    pub settings: testkit::backpack::PaperSettings,
+}
+
 impl BackpackConnection {
-    /// `Simulated` or `Live`.
+    /// `Simulated`, `PaperLivePrices` or `Live`.
     pub fn mode(&self) -> Mode {
         match self {
             BackpackConnection::Simulated => Mode::Simulated,
+            BackpackConnection::Paper(_) => Mode::PaperLivePrices,
             BackpackConnection::Exchange(_) => Mode::Live,
         }
     }
@@ -296,6 +322,98 @@ pub struct ServerConfig {
     pub simulator_speed: u64,
     /// The seed of the Backpack simulator's market (the same seed, the same price path).
     pub simulator_seed: u64,
+}
+
+/// `BACKPACK_MODE` (`simulated`, `paper` or `live`; by default live when keys are set,
+/// simulated otherwise) and what it needs.
+fn backpack_connection(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<BackpackConnection, String> {
+    let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
+    let keys = set("BACKPACK_API_SECRET") || set("BACKPACK_PRIVATE_KEY");
+    let mode = lookup("BACKPACK_MODE")
+        .map(|m| m.trim().to_ascii_lowercase())
+        .filter(|m| !m.is_empty());
+    match (mode.as_deref(), keys) {
+        (None | Some("live"), true) => {
+            let client = backpack_sdk::ClientBuilder::from_lookup(lookup)
+                .map_err(|e| format!("Backpack configuration: {e}"))?;
+            Ok(BackpackConnection::Exchange(Box::new(client)))
+        }
+        (Some("live"), false) => Err(
+            "BACKPACK_MODE=live needs keys: set BACKPACK_API_SECRET (or use BACKPACK_MODE=paper \
+             to trade on live prices without money)"
+                .into(),
+        ),
+        (Some("paper"), true) => Err(
+            "BACKPACK_MODE=paper never uses keys, and keys are set: unset BACKPACK_API_SECRET \
+             (and BACKPACK_API_KEY), or choose BACKPACK_MODE=live"
+                .into(),
+        ),
+        (Some("paper"), false) => {
+            paper_source(lookup).map(|p| BackpackConnection::Paper(Box::new(p)))
+        }
+        (None | Some("simulated"), false) => Ok(BackpackConnection::Simulated),
+        (Some("simulated"), true) => Err(
+            "BACKPACK_MODE=simulated with keys set: unset BACKPACK_API_SECRET, or choose \
+             BACKPACK_MODE=live"
+                .into(),
+        ),
+        (Some(other), _) => Err(format!(
+            "BACKPACK_MODE={other:?} is not `simulated`, `paper` or `live`"
+        )),
+    }
+}
+
+/// The paper source: `BACKPACK_BASE_URL`, `BACKPACK_WS_URL`, `BACKPACK_PAPER_SYMBOLS`
+/// (comma separated), `BACKPACK_PAPER_BALANCES` (`ASSET=AMOUNT,...`).
+fn paper_source(lookup: &impl Fn(&str) -> Option<String>) -> Result<PaperSource, String> {
+    let get = |name: &str| {
+        lookup(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let mut rest = backpack_sdk::ClientBuilder::new();
+    if let Some(url) = get("BACKPACK_BASE_URL") {
+        rest = rest.base_url(url);
+    }
+    let mut settings = testkit::backpack::PaperSettings::default();
+    if let Some(symbols) = get("BACKPACK_PAPER_SYMBOLS") {
+        settings.symbols = symbols
+            .split(',')
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if settings.symbols.is_empty() {
+            return Err("BACKPACK_PAPER_SYMBOLS names no market".into());
+        }
+    }
+    if let Some(balances) = get("BACKPACK_PAPER_BALANCES") {
+        settings.balances = balances
+            .split(',')
+            .filter(|part| !part.trim().is_empty())
+            .map(|part| {
+                let (asset, amount) = part.split_once('=').ok_or_else(|| {
+                    format!("BACKPACK_PAPER_BALANCES: `{part}` is not ASSET=AMOUNT")
+                })?;
+                let amount = amount.trim();
+                amount
+                    .parse::<Decimal>()
+                    .ok()
+                    .filter(|a| !a.is_sign_negative())
+                    .ok_or_else(|| {
+                        format!("BACKPACK_PAPER_BALANCES: `{amount}` is not an amount")
+                    })?;
+                Ok((asset.trim().to_ascii_uppercase(), amount.to_owned()))
+            })
+            .collect::<Result<_, String>>()?;
+    }
+    Ok(PaperSource {
+        rest,
+        ws_url: get("BACKPACK_WS_URL")
+            .unwrap_or_else(|| backpack_sdk::ws::DEFAULT_WS_URL.to_owned()),
+        settings,
+    })
 }
 
 /// The Backpack simulator's seed when none is configured.
@@ -399,7 +517,7 @@ fn venue_config(
     let get = |suffix: &str| lookup(&format!("{prefix}_{suffix}")).filter(|v| !v.trim().is_empty());
     let tiers = match get("TIERS") {
         Some(text) => Tiers::parse(&text).map_err(|e| format!("{prefix}_TIERS: {e}"))?,
-        None if mode == Mode::Simulated => Tiers::ALL,
+        None if mode.is_local() => Tiers::ALL,
         None => Tiers::READ,
     };
     let currency = get("CAP_CURRENCY")
@@ -413,7 +531,7 @@ fn venue_config(
         .or_else(|| lookup("TRADING_MCP_CONFIRM").filter(|v| !v.trim().is_empty()))
     {
         Some(text) => ConfirmPolicy::parse(&format!("{prefix}_CONFIRM"), &text)?,
-        None if mode == Mode::Simulated => ConfirmPolicy::Token,
+        None if mode.is_local() => ConfirmPolicy::Token,
         None => ConfirmPolicy::Ask,
     };
     let caps = Caps {
@@ -432,7 +550,7 @@ fn venue_config(
                 .collect()
         }),
     };
-    if tiers.trading && mode != Mode::Simulated && caps.max_order_notional.is_none() {
+    if tiers.trading && !mode.is_local() && caps.max_order_notional.is_none() {
         return Err(format!(
             "trading on a real {} venue needs a per-order cap: set {prefix}_MAX_ORDER_NOTIONAL \
              (and optionally {prefix}_MAX_DAILY_NOTIONAL, {prefix}_ALLOWED_SYMBOLS)",
@@ -465,13 +583,7 @@ impl ServerConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let set = |name: &str| lookup(name).is_some_and(|v| !v.trim().is_empty());
         // Keys are checked now, so a bad one stops the start instead of the first call.
-        let backpack_connection = if set("BACKPACK_API_SECRET") || set("BACKPACK_PRIVATE_KEY") {
-            let client = backpack_sdk::ClientBuilder::from_lookup(&lookup)
-                .map_err(|e| format!("Backpack configuration: {e}"))?;
-            BackpackConnection::Exchange(Box::new(client))
-        } else {
-            BackpackConnection::Simulated
-        };
+        let backpack_connection = backpack_connection(&lookup)?;
         let backpack = venue_config(Venue::Backpack, backpack_connection.mode(), &lookup)?;
 
         let ibkr_connection = if set("IBKR_GATEWAY_HOST") || set("IBKR_GATEWAY_PORT") {

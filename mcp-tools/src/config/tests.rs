@@ -234,3 +234,68 @@ fn tools_can_be_narrowed() {
     assert!(!config.ibkr.tiers.any());
     assert!(config.restrict_tools("bogus").is_err());
 }
+
+#[test]
+fn backpack_paper_mode_needs_no_keys_refuses_them_and_reads_its_markets() {
+    let config = from(&[
+        ("BACKPACK_MODE", "paper"),
+        ("BACKPACK_PAPER_SYMBOLS", "sol_usdc, BTC_USDC_PERP"),
+        ("BACKPACK_PAPER_BALANCES", "USDC=5000,SOL=2"),
+        ("BACKPACK_WS_URL", "ws://127.0.0.1:9"),
+    ])
+    .unwrap();
+    assert_eq!(config.mode(Venue::Backpack), Mode::PaperLivePrices);
+    assert_eq!(config.mode(Venue::Backpack).as_str(), "paper, live prices");
+    // Nothing leaves the process: the defaults of a simulator, no cap required.
+    assert_eq!(config.backpack.tiers, Tiers::ALL);
+    assert_eq!(config.backpack.confirm, ConfirmPolicy::Token);
+    let BackpackConnection::Paper(source) = &config.backpack_connection else {
+        panic!("{:?}", config.backpack_connection)
+    };
+    assert_eq!(source.settings.symbols, ["SOL_USDC", "BTC_USDC_PERP"]);
+    assert_eq!(source.settings.balances.len(), 2);
+    assert_eq!(source.ws_url, "ws://127.0.0.1:9");
+
+    for (vars, expected) in [
+        (
+            vec![("BACKPACK_MODE", "paper"), ("BACKPACK_API_SECRET", SECRET)],
+            "never uses keys",
+        ),
+        (vec![("BACKPACK_MODE", "live")], "needs keys"),
+        (
+            vec![
+                ("BACKPACK_MODE", "simulated"),
+                ("BACKPACK_API_SECRET", SECRET),
+            ],
+            "with keys set",
+        ),
+        (
+            vec![("BACKPACK_MODE", "demo")],
+            "is not `simulated`, `paper` or `live`",
+        ),
+        (
+            vec![
+                ("BACKPACK_MODE", "paper"),
+                ("BACKPACK_PAPER_BALANCES", "USDC=-1"),
+            ],
+            "not an amount",
+        ),
+        (
+            vec![
+                ("BACKPACK_MODE", "paper"),
+                ("BACKPACK_PAPER_SYMBOLS", " , "),
+            ],
+            "names no market",
+        ),
+    ] {
+        let error = from(&vars).unwrap_err();
+        assert!(error.contains(expected), "{vars:?}: {error}");
+        assert!(!error.contains(SECRET), "{error}");
+    }
+    assert!(matches!(
+        from(&[("BACKPACK_MODE", "LIVE"), ("BACKPACK_API_SECRET", SECRET)])
+            .unwrap()
+            .backpack_connection,
+        BackpackConnection::Exchange(_)
+    ));
+}

@@ -577,7 +577,7 @@ impl TradingServer {
         InputResponses(responses): InputResponses,
     ) -> Result<CallToolResponse, ErrorData> {
         let request = serde_json::json!({ "cancelAll": p.symbol });
-        if self.state.config.mode(Venue::Backpack) != Mode::Simulated {
+        if !self.state.config.mode(Venue::Backpack).is_local() {
             let session = session_of(&ctx);
             let Some(token) = p.confirmation_token else {
                 let token = self

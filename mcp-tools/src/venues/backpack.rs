@@ -5,11 +5,11 @@
 use std::time::{Duration, Instant};
 
 use backpack_sdk::Client;
-use testkit::backpack::Simulator;
+use testkit::backpack::{PaperExchange, Simulator};
 use testkit::engine::ExchangeConfig;
 
 use super::Health;
-use crate::config::{BackpackConnection, Mode};
+use crate::config::{BackpackConnection, Mode, PaperSource};
 
 /// A connected Backpack venue.
 pub struct BackpackVenue {
@@ -19,6 +19,8 @@ pub struct BackpackVenue {
     pub mode: Mode,
     /// The simulated exchange, when this venue is one.
     simulator: Option<Simulator>,
+    /// The paper exchange fed by live prices, when this venue is one.
+    paper: Option<PaperExchange>,
 }
 
 impl std::fmt::Debug for BackpackVenue {
@@ -27,6 +29,7 @@ impl std::fmt::Debug for BackpackVenue {
             .field("base_url", &self.client.base_url())
             .field("mode", &self.mode)
             .field("simulated", &self.simulator.is_some())
+            .field("paper", &self.paper.is_some())
             .finish()
     }
 }
@@ -58,6 +61,30 @@ impl BackpackVenue {
                     client,
                     mode,
                     simulator: Some(fake),
+                    paper: None,
+                })
+            }
+            BackpackConnection::Paper(source) => {
+                let PaperSource {
+                    rest,
+                    ws_url,
+                    settings,
+                } = *source;
+                let rest = rest
+                    .build()
+                    .map_err(|e| format!("Backpack configuration: {e}"))?;
+                let paper = PaperExchange::start(rest, &ws_url, settings)
+                    .await
+                    .map_err(|e| format!("Backpack paper trading did not start: {e}"))?;
+                let client = paper
+                    .client_builder()
+                    .build()
+                    .map_err(|e| format!("Backpack paper client: {e}"))?;
+                Ok(Self {
+                    client,
+                    mode,
+                    simulator: None,
+                    paper: Some(paper),
                 })
             }
             BackpackConnection::Exchange(connection) => {
@@ -71,6 +98,7 @@ impl BackpackVenue {
                     client,
                     mode,
                     simulator: None,
+                    paper: None,
                 })
             }
         }
@@ -87,7 +115,31 @@ impl BackpackVenue {
         let answer =
             tokio::time::timeout(Duration::from_secs(5), self.client.markets().time()).await;
         let endpoint = self.client.base_url().to_owned();
+        let unsynced: Vec<String> = self
+            .paper
+            .as_ref()
+            .map(|paper| {
+                paper
+                    .status()
+                    .into_iter()
+                    .filter(|market| !market.synced)
+                    .map(|market| market.symbol)
+                    .collect()
+            })
+            .unwrap_or_default();
         match answer {
+            Ok(Ok(_)) if !unsynced.is_empty() => Health {
+                healthy: false,
+                round_trip_ms: Some(
+                    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                ),
+                endpoint,
+                account: None,
+                error: Some(format!(
+                    "paper books not in sync with the exchange yet: {} (no liquidity there until they are)",
+                    unsynced.join(", ")
+                )),
+            },
             Ok(Ok(_)) => Health {
                 healthy: true,
                 round_trip_ms: Some(

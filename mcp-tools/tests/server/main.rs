@@ -15,6 +15,7 @@ mod http;
 mod ibkr;
 mod input;
 mod outcomes;
+mod paper;
 mod rules;
 mod safety;
 mod tools_list;

@@ -290,6 +290,7 @@ fn parse_mode(text: &str) -> Option<Mode> {
     match text {
         "simulated" => Some(Mode::Simulated),
         "paper" => Some(Mode::Paper),
+        "paper, live prices" => Some(Mode::PaperLivePrices),
         "live" => Some(Mode::Live),
         _ => None,
     }
