@@ -104,17 +104,17 @@ pub enum Right {
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 pub struct ContractSpec {
-    /// Symbol (`AAPL`, `ES`, `SPX`, `EUR` for EUR.USD).
+    /// `AAPL`, `ES`, `SPX`, `EUR` (EUR.USD).
     pub symbol: String,
     /// Security type.
     pub sec_type: SecType,
-    /// Exchange (default: `SMART` for stocks and options, any for others).
+    /// Default `SMART` for stocks and options.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exchange: Option<String>,
-    /// Currency (default: `USD`).
+    /// Default `USD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-    /// Futures/options: `YYYYMM` or `YYYYMMDD` (futures default to the front month).
+    /// `YYYYMM` or `YYYYMMDD`; futures default to the front month.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expiry: Option<String>,
     /// Options: strike.

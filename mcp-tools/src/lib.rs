@@ -30,6 +30,7 @@ pub mod server;
 pub mod state;
 pub mod tools;
 pub mod venues;
+pub mod watch;
 
 pub use config::{
     BackpackConnection, IbkrConnection, Mode, PaperSource, ServerConfig, Tiers, Venue,

@@ -86,6 +86,9 @@ impl TradingServer {
         if backpack.trading {
             router += Self::backpack_trading_router();
         }
+        if backpack.market || backpack.account {
+            router += Self::watch_router();
+        }
         if ibkr.market {
             router += Self::ibkr_market_router();
         }

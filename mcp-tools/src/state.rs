@@ -27,6 +27,8 @@ pub struct AppState {
     pub kill_switch: KillSwitch,
     /// Secret redaction.
     pub redactor: Redactor,
+    /// Open watches (the `watch` tool).
+    pub watches: crate::watch::Watches,
     backpack: Slot<BackpackVenue>,
     ibkr: Slot<IbkrVenue>,
 }
@@ -44,6 +46,7 @@ impl AppState {
             kill_switch: KillSwitch::new(config.kill_switch_path.as_deref()),
             journal,
             redactor,
+            watches: crate::watch::Watches::default(),
             backpack: Slot::default(),
             ibkr: Slot::default(),
             config,

@@ -6,6 +6,7 @@ pub mod backpack_trade;
 pub mod ibkr_read;
 pub mod ibkr_trade;
 pub mod status;
+pub mod watch;
 
 use rmcp::handler::server::common::FromContextPart;
 use rmcp::handler::server::tool::{IntoCallToolResult, ToolCallContext};

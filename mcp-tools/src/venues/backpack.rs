@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use backpack_sdk::Client;
-use testkit::backpack::{PaperExchange, Simulator};
+use backpack_sdk::ws::Streams;
+use testkit::backpack::{PaperExchange, Simulator, StreamServer, StreamSettings};
 use testkit::engine::ExchangeConfig;
 
 use super::Health;
@@ -21,6 +22,10 @@ pub struct BackpackVenue {
     simulator: Option<Simulator>,
     /// The paper exchange fed by live prices, when this venue is one.
     paper: Option<PaperExchange>,
+    /// WebSocket streams, opened on first use.
+    streams: tokio::sync::OnceCell<Result<Streams, String>>,
+    /// The local stream server of a simulated or paper venue (kept alive with it).
+    stream_server: std::sync::Mutex<Option<StreamServer>>,
 }
 
 impl std::fmt::Debug for BackpackVenue {
@@ -62,6 +67,8 @@ impl BackpackVenue {
                     mode,
                     simulator: Some(fake),
                     paper: None,
+                    streams: tokio::sync::OnceCell::new(),
+                    stream_server: std::sync::Mutex::new(None),
                 })
             }
             BackpackConnection::Paper(source) => {
@@ -85,6 +92,8 @@ impl BackpackVenue {
                     mode,
                     simulator: None,
                     paper: Some(paper),
+                    streams: tokio::sync::OnceCell::new(),
+                    stream_server: std::sync::Mutex::new(None),
                 })
             }
             BackpackConnection::Exchange(connection) => {
@@ -99,9 +108,49 @@ impl BackpackVenue {
                     mode,
                     simulator: None,
                     paper: None,
+                    streams: tokio::sync::OnceCell::new(),
+                    stream_server: std::sync::Mutex::new(None),
                 })
             }
         }
+    }
+
+    /// The venue's WebSocket streams, opened on first use: the exchange's
+    /// (`BACKPACK_WS_URL`) when live; when simulated or paper, the local engine's served on
+    /// 127.0.0.1 (paper orders live there, and its books mirror the exchange's).
+    ///
+    /// # Errors
+    /// Why the streams could not be opened.
+    pub async fn streams(&self) -> Result<Streams, String> {
+        self.streams
+            .get_or_init(|| self.open_streams())
+            .await
+            .clone()
+    }
+
+    async fn open_streams(&self) -> Result<Streams, String> {
+        let local = self
+            .simulator
+            .clone()
+            .or_else(|| self.paper.as_ref().map(|paper| paper.simulator().clone()));
+        let builder = match local {
+            Some(simulator) => {
+                let server = simulator
+                    .serve_streams(0, StreamSettings::default())
+                    .await
+                    .map_err(|e| format!("the local stream server did not start: {e}"))?;
+                let url = server.url();
+                *self
+                    .stream_server
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(server);
+                self.client.streams().url(url)
+            }
+            None => self.client.streams().from_env(),
+        };
+        builder
+            .build()
+            .map_err(|e| format!("Backpack streams: {e}"))
     }
 
     /// The simulator, when this venue is one (tests inspect its exchange).

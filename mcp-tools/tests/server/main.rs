@@ -19,6 +19,7 @@ mod paper;
 mod rules;
 mod safety;
 mod tools_list;
+mod watch;
 
 #[path = "../common/mod.rs"]
 mod common;

@@ -19,7 +19,7 @@ const WRITE_TOOLS: &[&str] = &[
 async fn the_tool_list_is_pinned_small_and_portable() {
     let h = start().await;
     let tools = h.client.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 22);
+    assert_eq!(tools.len(), 23);
     let listed = serde_json::to_value(&tools).unwrap();
     insta::assert_json_snapshot!("tools_list", listed);
 
@@ -105,7 +105,8 @@ async fn tiers_that_are_off_are_not_registered() {
             "backpack_get_depth",
             "backpack_get_markets",
             "backpack_get_ticker",
-            "status"
+            "status",
+            "watch"
         ]
     );
     let mut request = rmcp::model::CallToolRequestParams::new("backpack_create_order");

@@ -162,7 +162,7 @@ pub(crate) fn verify_request(
 }
 
 /// Why a WebSocket subscription's signature was refused: the fake's error code and message.
-#[cfg(feature = "fakes")]
+#[cfg(feature = "streams")]
 pub(crate) type SubscribeRefusal = (i64, &'static str);
 
 /// Checks the `signature` array of a private WebSocket `SUBSCRIBE` — `[key, signature,
@@ -173,7 +173,7 @@ pub(crate) type SubscribeRefusal = (i64, &'static str);
 /// 4001 for a missing or malformed array, 4002 for a signature that does not verify, 4003
 /// for an expired or future timestamp or a window over 60 s (the fake's codes; the
 /// exchange's are not documented).
-#[cfg(feature = "fakes")]
+#[cfg(feature = "streams")]
 pub(crate) fn verify_subscribe(
     signature: Option<&[Value]>,
     now_ms: u64,

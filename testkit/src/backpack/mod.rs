@@ -38,7 +38,7 @@ mod orders;
 mod paper;
 mod request;
 mod router;
-#[cfg(feature = "fakes")]
+#[cfg(feature = "streams")]
 mod stream;
 mod views;
 pub mod wire;
@@ -59,8 +59,8 @@ pub use orders::OrderFilter;
 #[cfg(feature = "backpack-sdk")]
 pub use paper::{PaperExchange, PaperMarketStatus, PaperSettings};
 pub use request::Request;
-#[cfg(feature = "fakes")]
-pub use stream::{StreamFaults, StreamSettings, WireForm};
+#[cfg(feature = "streams")]
+pub use stream::{StreamFaults, StreamServer, StreamSettings, WireForm};
 
 use crate::engine::{AccountId, ConfigError, Exchange, ExchangeConfig, Reject, RejectKind};
 use router::{Reply, Shared};
@@ -296,6 +296,20 @@ impl Simulator {
     /// Answers one request as the exchange would.
     pub fn handle(&self, request: &Request) -> Response {
         Response::from_reply(self.shared.handle(request))
+    }
+
+    /// Serves this simulator's WebSocket streams on 127.0.0.1 (`port` 0: any free one)
+    /// until the returned server is dropped.
+    ///
+    /// # Errors
+    /// [`StartError`] if the port cannot be bound.
+    #[cfg(feature = "streams")]
+    pub async fn serve_streams(
+        &self,
+        port: u16,
+        settings: StreamSettings,
+    ) -> Result<StreamServer, StartError> {
+        StreamServer::start(Arc::clone(&self.shared), port, settings).await
     }
 
     /// The default account's key pair.

@@ -42,7 +42,7 @@ pub(crate) struct Book {
 
 impl Book {
     /// Starts (or stops) recording touched levels.
-    #[cfg_attr(not(feature = "fakes"), allow(dead_code))]
+    #[cfg_attr(not(feature = "streams"), allow(dead_code))]
     pub(crate) fn track_levels(&mut self, on: bool) {
         self.touched = on.then(Vec::new);
     }
@@ -54,7 +54,7 @@ impl Book {
     }
 
     /// The levels touched since the last call, each once.
-    #[cfg_attr(not(feature = "fakes"), allow(dead_code))]
+    #[cfg_attr(not(feature = "streams"), allow(dead_code))]
     pub(crate) fn take_touched(&mut self) -> Vec<(Side, i64)> {
         let Some(touched) = self.touched.as_mut() else {
             return Vec::new();
@@ -66,7 +66,7 @@ impl Book {
     }
 
     /// Total quantity resting at a price (0 when the level is empty).
-    #[cfg_attr(not(feature = "fakes"), allow(dead_code))]
+    #[cfg_attr(not(feature = "streams"), allow(dead_code))]
     pub(crate) fn level_total(&self, side: Side, price: i64) -> i64 {
         self.side(side).get(&price).map_or(0, |level| level.total)
     }

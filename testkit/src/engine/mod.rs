@@ -32,8 +32,8 @@
 mod account;
 mod book;
 mod conditional;
-// Streamed only by the fake's WebSocket server (feature `fakes`).
-#[cfg_attr(not(feature = "fakes"), allow(dead_code))]
+// Streamed only by the WebSocket server (feature `streams`).
+#[cfg_attr(not(feature = "streams"), allow(dead_code))]
 mod events;
 mod external;
 mod invariants;
@@ -58,7 +58,7 @@ pub use types::{
 };
 
 pub(crate) use account::{Account, FillRecord, FundingRecord};
-#[cfg(feature = "fakes")]
+#[cfg(feature = "streams")]
 pub(crate) use events::{EngineEvent, OrderChange};
 pub(crate) use market::{MarketState, TradeRecord, exact_units, floor_units};
 pub(crate) use order::OrderRecord;

@@ -1,6 +1,6 @@
-//! The fake's WebSocket API (feature `fakes`): the exchange's streams served from the same
-//! engine as the REST API, on a port of its own (`ws://127.0.0.1:<port>`, the ready line's
-//! `ws_url`).
+//! The exchange's WebSocket API served from a simulator (feature `streams`): the streams
+//! come from the same engine as the REST API, on a port of their own
+//! (`ws://127.0.0.1:<port>`; the fake's ready line calls it `ws_url`).
 //!
 //! Written from `backpack-ws.md`: `SUBSCRIBE`/`UNSUBSCRIBE` frames with one or more stream
 //! names; private streams (`account.*`) need the `signature` array, verified like the
@@ -246,7 +246,7 @@ impl StreamFaults {
 
 /// The running WebSocket server. Stops when dropped.
 #[derive(Debug)]
-pub(crate) struct StreamServer {
+pub struct StreamServer {
     addr: SocketAddr,
     hub: Arc<Hub>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
@@ -297,11 +297,12 @@ impl StreamServer {
     }
 
     /// `ws://127.0.0.1:<port>`.
-    pub(crate) fn url(&self) -> String {
+    pub fn url(&self) -> String {
         format!("ws://{}", self.addr)
     }
 
-    pub(crate) fn faults(&self) -> StreamFaults {
+    /// Fault injection and counters.
+    pub fn faults(&self) -> StreamFaults {
         StreamFaults {
             hub: Arc::clone(&self.hub),
         }

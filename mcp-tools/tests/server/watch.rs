@@ -1,0 +1,162 @@
+//! The `watch` tool on the simulator: an order watched until it ends without polling, the
+//! book's state, trades as events, the handles and their refusals.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::{Harness, place, resting_buy, start};
+
+async fn read(h: &Harness<()>, id: &str, cursor: u64, extra: Value) -> Value {
+    let mut arguments = json!({ "action": "read", "id": id, "cursor": cursor, "waitMs": 5000 });
+    if let (Value::Object(map), Value::Object(more)) = (&mut arguments, extra) {
+        map.extend(more);
+    }
+    h.ok("watch", arguments).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_is_watched_until_it_ends_without_polling() {
+    let h = Arc::new(start().await);
+    let placed = place(&h, resting_buy("1")).await;
+    let order_id = placed["order"]["id"].as_str().unwrap().to_owned();
+    let started = h
+        .ok("watch", json!({ "action": "start", "stream": "orders", "symbol": "SOL_USDC", "orderId": order_id }))
+        .await;
+    let id = started["id"].as_str().unwrap().to_owned();
+
+    // The first read shows the order's state now.
+    let first = read(&h, &id, 0, json!({})).await;
+    assert_eq!(first["events"][0]["type"], "snapshot", "{first}");
+    assert_eq!(first["events"][0]["status"], "New");
+    let cursor = first["nextCursor"].as_u64().unwrap();
+
+    // One read waits until the order ends; nothing else is called meanwhile but the cancel.
+    let waiting = {
+        let (h, id) = (Arc::clone(&h), id.clone());
+        tokio::spawn(async move {
+            read(
+                &h,
+                &id,
+                cursor,
+                json!({ "untilFinal": true, "waitMs": 20000 }),
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "returned before the order ended");
+    h.ok(
+        "backpack_cancel_order",
+        json!({ "symbol": "SOL_USDC", "orderId": order_id }),
+    )
+    .await;
+    let ended = tokio::time::timeout(Duration::from_secs(10), waiting)
+        .await
+        .unwrap()
+        .unwrap();
+    let events = ended["events"].as_array().unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(
+        (last["type"].as_str(), last["status"].as_str()),
+        (Some("orderCancelled"), Some("Cancelled")),
+        "{ended}"
+    );
+    assert_eq!(last["orderId"], order_id.as_str());
+
+    h.ok("watch", json!({ "action": "stop", "id": id })).await;
+    let gone = h
+        .refused("watch", json!({ "action": "read", "id": id }))
+        .await;
+    assert!(gone.contains("no watch"), "{gone}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_book_is_a_state_and_trades_are_events() {
+    let h = start().await;
+    let book = h
+        .ok(
+            "watch",
+            json!({ "action": "start", "stream": "book", "symbol": "SOL_USDC" }),
+        )
+        .await;
+    let book = book["id"].as_str().unwrap().to_owned();
+    let trades = h
+        .ok(
+            "watch",
+            json!({ "action": "start", "stream": "trades", "symbol": "SOL_USDC" }),
+        )
+        .await;
+    let trades = trades["id"].as_str().unwrap().to_owned();
+
+    let mut cursor = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let page = read(&h, &book, cursor, json!({})).await;
+        cursor = page["nextCursor"].as_u64().unwrap();
+        if page["state"]["synced"] == true {
+            let bids = page["state"]["bids"].as_array().unwrap();
+            let asks = page["state"]["asks"].as_array().unwrap();
+            assert!(
+                !bids.is_empty() && bids.len() <= 10 && !asks.is_empty(),
+                "{page}"
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{page}");
+    }
+
+    // Wait for the trades subscription to reach the server, then trade.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    place(
+        &h,
+        json!({ "symbol": "SOL_USDC", "side": "Bid", "orderType": "Market", "quantity": "1" }),
+    )
+    .await;
+    let page = read(&h, &trades, 0, json!({})).await;
+    let trade = &page["events"][0];
+    assert_eq!(trade["type"], "trade", "{page}");
+    assert_eq!(trade["takerSide"], "Bid");
+}
+
+#[tokio::test]
+async fn handles_are_checked_and_starts_need_what_they_watch() {
+    let h = start().await;
+    for (arguments, expected) in [
+        (json!({ "action": "start" }), "needs stream"),
+        (
+            json!({ "action": "start", "stream": "book" }),
+            "needs a symbol",
+        ),
+        (
+            json!({ "action": "start", "stream": "trades", "symbol": "SOL_USDC", "orderId": "1" }),
+            "orderId goes with",
+        ),
+        (json!({ "action": "read" }), "needs the id"),
+        (
+            json!({ "action": "read", "id": "w-0000000000000000" }),
+            "no watch",
+        ),
+        (json!({ "action": "stop", "id": "w-nope" }), "no watch"),
+    ] {
+        let message = h.refused("watch", arguments.clone()).await;
+        assert!(message.contains(expected), "{arguments}: {message}");
+    }
+    let ticker = h
+        .ok(
+            "watch",
+            json!({ "action": "start", "stream": "ticker", "symbol": "SOL_USDC" }),
+        )
+        .await;
+    let refused = h
+        .refused(
+            "watch",
+            json!({ "action": "read", "id": ticker["id"], "untilFinal": true }),
+        )
+        .await;
+    assert!(
+        refused.contains("untilFinal goes with an orders watch"),
+        "{refused}"
+    );
+}
