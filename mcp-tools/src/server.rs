@@ -34,7 +34,7 @@ pub const ASSISTANT_RULES: &str = "You help a person trade through these tools. 
 pub struct TradingServer {
     pub(crate) state: Arc<AppState>,
     /// Built on first use: `initialize` does not need the tools, and deriving and simplifying
-    /// 22 tools' schemas is most of a cold start. Shared by every clone (HTTP sessions).
+    /// 23 tools' schemas is most of a cold start. Shared by every clone (HTTP sessions).
     tool_router: Arc<OnceLock<ToolRouter<Self>>>,
     prompt_router: PromptRouter<Self>,
 }

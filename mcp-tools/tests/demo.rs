@@ -20,7 +20,7 @@ fn the_demo_runs_its_whole_script_and_prints_only_the_session() {
         "{stderr}"
     );
     for expected in [
-        "tools/list: 22 tools",
+        "tools/list: 23 tools",
         "backpack: simulated, healthy true",
         "ibkr: simulated, healthy true",
         "(tick size is 0.01)",

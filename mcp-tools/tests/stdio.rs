@@ -54,7 +54,7 @@ async fn a_host_session_over_stdio() {
             .name,
         "trading-mcp"
     );
-    assert_eq!(client.list_all_tools().await.unwrap().len(), 22);
+    assert_eq!(client.list_all_tools().await.unwrap().len(), 23);
 
     let call = |name: &str, args: Value| {
         let request = CallToolRequestParams::new(name.to_owned())

@@ -21,12 +21,15 @@ pub struct ParseEnumError {
     pub expected: String,
 }
 
-/// A value's spelling with case, `_` and `-` ignored (for `from_wire_loose`).
-pub(crate) fn loose_key(text: &str) -> String {
-    text.chars()
-        .filter(|c| !matches!(c, '_' | '-'))
-        .flat_map(char::to_lowercase)
-        .collect()
+/// Whether two spellings are the same with case, `_` and `-` ignored (for
+/// `from_wire_loose`; no allocation, it runs on every streamed enum).
+pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
+    fn key(text: &str) -> impl Iterator<Item = char> + '_ {
+        text.chars()
+            .filter(|c| !matches!(c, '_' | '-'))
+            .flat_map(char::to_lowercase)
+    }
+    key(a).eq(key(b))
 }
 
 /// Enums that read a value spelled in another case (what the stream decoders use).
@@ -80,16 +83,13 @@ macro_rules! open_enum {
             /// case or with underscores (`LIMIT` for `Limit`, `PRICE_BAND` for `PriceBand`):
             /// the WebSocket streams spell some values differently from REST.
             pub fn from_wire_loose(text: &str) -> Self {
-                match Self::from_wire(text) {
-                    $name::Unknown(_) => {
-                        let wanted = $crate::model::open_enum::loose_key(text);
-                        $( if $crate::model::open_enum::loose_key($text) == wanted {
-                            return $name::$variant;
-                        } )+
-                        $name::Unknown(text.to_owned())
-                    }
-                    known => known,
-                }
+                $( if text == $text {
+                    return $name::$variant;
+                } )+
+                $( if $crate::model::open_enum::loose_eq($text, text) {
+                    return $name::$variant;
+                } )+
+                $name::Unknown(text.to_owned())
             }
         }
 

@@ -17,8 +17,8 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
-use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, WebSocketConfig};
 use tokio_tungstenite::{Connector, MaybeTlsStream, WebSocketStream};
 
 use super::event::{Message, decode};
@@ -28,6 +28,9 @@ use crate::client::Client;
 use crate::signing::subscribe_frame;
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The largest message accepted from the server.
+const MAX_MESSAGE: usize = 8 << 20;
 
 /// What the handles ask of the task.
 #[derive(Debug)]
@@ -160,9 +163,14 @@ impl Connection {
     async fn connect(&mut self) {
         let url = self.config.url.clone();
         tracing::debug!(target: "backpack_sdk::ws", %url, failures = self.failures, "connecting");
+        // Stream frames are small (snapshots come over REST): a server cannot make the
+        // client hold more than this for one message.
+        let limits = WebSocketConfig::default()
+            .max_message_size(Some(MAX_MESSAGE))
+            .max_frame_size(Some(MAX_MESSAGE));
         let attempt = tokio_tungstenite::connect_async_tls_with_config(
             url.as_str(),
-            None,
+            Some(limits),
             false,
             Some(self.connector.clone()),
         );

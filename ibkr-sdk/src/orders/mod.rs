@@ -448,7 +448,7 @@ pub struct OrderRequest {
     pub action: Action,
     /// How many (positive).
     pub quantity: Quantity,
-    /// `MKT`, `LMT`, `STP`, `STP LMT`, `TRAIL`, `TRAIL LIMIT`, `MOC`, `MOO`.
+    /// Order type.
     pub order_type: OrderTypeCode,
     /// Limit price (`LMT`, `STP LMT`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -37,9 +37,8 @@ const FAR_FROM_MARKET_PCT: i64 = 5;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PreviewParams {
-    /// The order in Backpack's own fields: `symbol`, `side` (`Bid` buys, `Ask` sells),
-    /// `orderType` (`Limit` or `Market`), `quantity` or (market) `quoteQuantity`, `price`
-    /// (limit), `timeInForce`, `postOnly`, `reduceOnly` (perps), `clientId`, triggers.
+    /// The order in Backpack's own fields (`Bid` buys, `Ask` sells; a market order has
+    /// `quantity` or `quoteQuantity`).
     pub order: OrderExecutePayload,
 }
 

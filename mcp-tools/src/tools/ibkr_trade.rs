@@ -34,9 +34,7 @@ const FAR_FROM_MARKET_PCT: i64 = 5;
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IbkrOrderParams {
-    /// A single order: contract, action (`BUY`/`SELL`), quantity, order_type (`MKT`, `LMT`,
-    /// `STP`, `STP LMT`, `TRAIL`, `TRAIL LIMIT`, `MOC`, `MOO`) and exactly the prices that
-    /// type needs.
+    /// A single order, with exactly the prices its order_type needs.
     #[serde(default)]
     pub order: Option<OrderRequest>,
     /// An entry with a take-profit and a stop-loss, linked so one exit cancels the other.

@@ -180,6 +180,14 @@ impl TradingServer {
         if p.order_id.is_some() && (stream != WatchStream::Orders || p.symbol.is_none()) {
             return Err(invalid("orderId goes with stream orders and its symbol"));
         }
+        if let Some(symbol) = &p.symbol
+            && StreamName::parse(symbol.as_str()).is_err()
+        {
+            return Err(invalid(format!(
+                "`{}` is not a market symbol",
+                symbol.as_str().chars().take(64).collect::<String>()
+            )));
+        }
         let venue = self.state.backpack().await?;
         let streams = venue
             .streams()

@@ -110,7 +110,7 @@ async fn http_needs_the_token_and_refuses_browsers() {
     let tools = messages(&body);
     assert_eq!(
         tools[0]["result"]["tools"].as_array().unwrap().len(),
-        22,
+        23,
         "{body}"
     );
     shutdown.cancel();

@@ -24,7 +24,8 @@ async fn the_tool_list_is_pinned_small_and_portable() {
     insta::assert_json_snapshot!("tools_list", listed);
 
     let wire = serde_json::to_string(&json!({ "tools": listed })).unwrap();
-    assert!(wire.len() < 24 * 1024, "tools/list is {} bytes", wire.len());
+    // Under 24 KB however a kilobyte is counted.
+    assert!(wire.len() < 24_000, "tools/list is {} bytes", wire.len());
 
     for tool in &tools {
         let name = tool.name.as_ref();

@@ -193,7 +193,8 @@ pub(crate) fn klines(
 ) -> Result<Vec<wire::Kline>, Reject> {
     let market = market_by_symbol(ex, symbol)?;
     let now_secs = as_i64(ex.now_ms) / 1_000;
-    let end = end_secs.unwrap_or(now_secs).min(now_secs);
+    // Without an end, up to now inclusive: the candle open at this second is listed too.
+    let end = end_secs.unwrap_or(now_secs + 1).min(now_secs + 1);
     if interval_secs <= 0 || start_secs >= end {
         return Err(Reject::invalid("Invalid time range"));
     }
