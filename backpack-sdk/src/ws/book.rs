@@ -451,11 +451,11 @@ impl OrderBook {
         self.status.borrow().clone()
     }
 
-    /// Waits until the book changes (an applied delta, a resync, a loss of sync).
-    pub async fn changed(&mut self) -> BookStatus {
-        // The sender lives as long as the task, which lives as long as `self`.
-        let _ = self.status.changed().await;
-        self.status.borrow_and_update().clone()
+    /// Waits until the book changes (an applied delta, a resync, a loss of sync); `None`
+    /// once the task keeping it has stopped (its runtime shut down).
+    pub async fn changed(&mut self) -> Option<BookStatus> {
+        self.status.changed().await.ok()?;
+        Some(self.status.borrow_and_update().clone())
     }
 
     /// Waits until the book is synced, at most `timeout`; returns whether it is.

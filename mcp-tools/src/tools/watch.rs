@@ -438,8 +438,7 @@ async fn feed_events(
 
 /// Keeps a book watch's state: the top ten levels a side, sync and resync counts.
 async fn feed_book(mut book: OrderBook, watch: Arc<Watch>) {
-    loop {
-        let status = book.changed().await;
+    while let Some(status) = book.changed().await {
         let state = book.read(|b| {
             json!({
                 "synced": status.synced, "lastUpdateId": status.last_update_id, "resyncs": status.resyncs,
@@ -449,4 +448,5 @@ async fn feed_book(mut book: OrderBook, watch: Arc<Watch>) {
         });
         watch.set_state(drop_nulls(state));
     }
+    watch.end("the book stopped".into());
 }

@@ -99,7 +99,10 @@ impl LocalTransport for PaperTransport {
 fn market_config(market: &Market, reference: Decimal) -> MarketConfig {
     let tick = market.filters.price.tick_size.value();
     let step = market.filters.quantity.step_size.value();
-    let reference = (reference / tick).round() * tick;
+    // A tick of zero is refused by the engine's configuration check; never divide by it.
+    let reference = reference
+        .checked_div(tick)
+        .map_or(reference, |ticks| ticks.round() * tick);
     let mut config = match market.market_type {
         MarketType::Perp => MarketConfig::perp(
             market.base_symbol.as_str(),
@@ -333,7 +336,8 @@ impl Mirror {
     fn reference(&self, ex: &mut crate::engine::Exchange, book: &backpack_sdk::ws::LocalBook) {
         if let (Some(bid), Some(ask)) = (book.best_bid(), book.best_ask()) {
             let mid = (bid.price().value() + ask.price().value()) / Decimal::TWO;
-            if let Some(ticks) = exact_units((mid / self.tick).floor() * self.tick, self.tick) {
+            let floored = mid.checked_div(self.tick).map(|t| t.floor() * self.tick);
+            if let Some(ticks) = floored.and_then(|price| exact_units(price, self.tick)) {
                 ex.set_reference_price(self.market, ticks);
             }
         }
