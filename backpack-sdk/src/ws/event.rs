@@ -113,10 +113,10 @@ pub struct DepthUpdate {
     #[serde(rename = "s")]
     pub symbol: Symbol,
     /// Changed asks.
-    #[serde(rename = "a", default)]
+    #[serde(rename = "a", deserialize_with = "lenient::levels", default)]
     pub asks: Vec<Level>,
     /// Changed bids.
-    #[serde(rename = "b", default)]
+    #[serde(rename = "b", deserialize_with = "lenient::levels", default)]
     pub bids: Vec<Level>,
     /// First update id in this message.
     #[serde(rename = "U", deserialize_with = "lenient::u64_any")]
