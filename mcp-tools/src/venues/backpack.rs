@@ -12,6 +12,9 @@ use testkit::engine::ExchangeConfig;
 use super::Health;
 use crate::config::{BackpackConnection, Mode, PaperSource};
 
+/// How long starting paper trading waits for its books to be in sync.
+const PAPER_SYNC_WAIT: Duration = Duration::from_secs(5);
+
 /// A connected Backpack venue.
 pub struct BackpackVenue {
     /// The SDK client.
@@ -80,9 +83,14 @@ impl BackpackVenue {
                 let rest = rest
                     .build()
                     .map_err(|e| format!("Backpack configuration: {e}"))?;
-                let paper = PaperExchange::start(rest, &ws_url, settings)
+                let mut paper = PaperExchange::start(rest, &ws_url, settings)
                     .await
                     .map_err(|e| format!("Backpack paper trading did not start: {e}"))?;
+                // A first order right after the start should find the books; a market still
+                // out of sync after this refuses orders and shows in `status`.
+                if !paper.wait_synced(PAPER_SYNC_WAIT).await {
+                    tracing::warn!(status = ?paper.status(), "paper books not in sync yet");
+                }
                 let client = paper
                     .client_builder()
                     .build()

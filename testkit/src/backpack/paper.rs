@@ -20,7 +20,8 @@
 //! (the simulator's model, not the exchange's). A paper fill does not consume the real
 //! book: the next real update of a level sets it back to what the exchange holds.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use backpack_sdk::client::{ClientBuilder, LocalRequest, LocalResponse, LocalTransport};
 use backpack_sdk::model::{Market, MarketType};
@@ -79,16 +80,67 @@ pub struct PaperExchange {
     source: backpack_sdk::Client,
     books: Vec<(String, OrderBook)>,
     trades: tokio::task::JoinHandle<()>,
+    synced: Synced,
     _streams: Streams,
 }
 
-/// Signed requests and writes to the engine; public reads to the exchange.
+/// The markets whose mirrored book is in sync with the exchange now.
+type Synced = Arc<Mutex<HashSet<String>>>;
+
+/// Signed requests and writes to the engine; public reads to the exchange. An order on a
+/// market whose book is not in sync is refused (it would meet no liquidity, or stale
+/// prices) with the exchange's 400 shape, so the client knows it was never placed.
 #[derive(Debug)]
-struct PaperTransport(Arc<dyn LocalTransport>);
+struct PaperTransport {
+    engine: Arc<dyn LocalTransport>,
+    synced: Synced,
+}
+
+impl PaperTransport {
+    /// The first market of an order request whose book is not in sync.
+    fn unsynced_market(&self, request: &LocalRequest) -> Option<String> {
+        if request.method != reqwest::Method::POST
+            || !matches!(request.url.path(), "/api/v1/order" | "/api/v1/orders")
+        {
+            return None;
+        }
+        let body: serde_json::Value = serde_json::from_slice(request.body.as_deref()?).ok()?;
+        let orders = match &body {
+            serde_json::Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        let synced = self.synced.lock().unwrap_or_else(PoisonError::into_inner);
+        orders
+            .iter()
+            .filter_map(|order| order.get("symbol")?.as_str())
+            .find(|symbol| !synced.contains(*symbol))
+            .map(str::to_owned)
+    }
+}
 
 impl LocalTransport for PaperTransport {
     fn send(&self, request: LocalRequest) -> LocalResponse {
-        self.0.send(request)
+        if let Some(symbol) = self.unsynced_market(&request) {
+            let body = serde_json::json!({
+                "code": "INVALID_ORDER",
+                "message": format!(
+                    "paper trading: the {symbol} book is not in sync with the exchange yet, \
+                     so there is nothing to match against; the order was not placed, try again \
+                     in a moment"
+                ),
+            });
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            );
+            return LocalResponse {
+                status: 400,
+                headers,
+                body: body.to_string().into(),
+            };
+        }
+        self.engine.send(request)
     }
 
     fn handles(&self, request: &LocalRequest) -> bool {
@@ -180,8 +232,9 @@ impl PaperExchange {
             .build()
             .map_err(|e| StartError(format!("streams from {ws_url}: {e}")))?;
         let mut books = Vec::new();
+        let synced = Synced::default();
         for symbol in &settings.symbols {
-            let mirror = Mirror::new(&simulator, symbol)?;
+            let mirror = Mirror::new(&simulator, symbol, Arc::clone(&synced))?;
             let book = OrderBook::start_observed(
                 &streams,
                 &source,
@@ -201,6 +254,7 @@ impl PaperExchange {
             source,
             books,
             trades,
+            synced,
             _streams: streams,
         })
     }
@@ -211,7 +265,10 @@ impl PaperExchange {
         backpack_sdk::Client::builder()
             .base_url(self.source.base_url())
             .credentials(self.simulator.credentials())
-            .split_transport(Arc::new(PaperTransport(self.simulator.transport())))
+            .split_transport(Arc::new(PaperTransport {
+                engine: self.simulator.transport(),
+                synced: Arc::clone(&self.synced),
+            }))
     }
 
     /// The simulator behind the paper account.
@@ -271,13 +328,15 @@ fn session_keys() -> KeyPair {
 /// Mirrors one market's kept book into the engine.
 struct Mirror {
     simulator: Simulator,
+    symbol: String,
     market: MarketId,
     tick: Decimal,
     step: Decimal,
+    synced: Synced,
 }
 
 impl Mirror {
-    fn new(simulator: &Simulator, symbol: &str) -> Result<Self, StartError> {
+    fn new(simulator: &Simulator, symbol: &str, synced: Synced) -> Result<Self, StartError> {
         simulator.with_exchange(|ex| {
             let market = ex
                 .market_id(symbol)
@@ -287,14 +346,24 @@ impl Mirror {
                 .ok_or_else(|| StartError(format!("{symbol} has no configuration")))?;
             Ok(Self {
                 simulator: simulator.clone(),
+                symbol: symbol.to_owned(),
                 market,
                 tick: config.tick_size,
                 step: config.step_size,
+                synced,
             })
         })
     }
 
     fn apply(&self, change: BookChange<'_>) {
+        let now_synced = matches!(change, BookChange::Synced(_) | BookChange::Applied { .. });
+        let mut synced = self.synced.lock().unwrap_or_else(PoisonError::into_inner);
+        if !now_synced {
+            synced.remove(&self.symbol);
+        } else if !synced.contains(&self.symbol) {
+            synced.insert(self.symbol.clone());
+        }
+        drop(synced);
         self.simulator.with_exchange(|ex| match change {
             BookChange::Synced(book) => {
                 ex.clear_external_levels(self.market);
@@ -377,5 +446,42 @@ async fn record_trades(simulator: Simulator, mut trades: backpack_sdk::ws::Subsc
                 at,
             );
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use backpack_sdk::model::Side;
+    use backpack_sdk::spec::OrderSpec;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_order_on_a_book_out_of_sync_is_refused_before_the_engine_sees_it() {
+        let simulator = Simulator::builder().build().unwrap();
+        let synced = Synced::default();
+        let client = backpack_sdk::Client::builder()
+            .base_url("http://127.0.0.1:9")
+            .credentials(simulator.credentials())
+            .split_transport(Arc::new(PaperTransport {
+                engine: simulator.transport(),
+                synced: Arc::clone(&synced),
+            }))
+            .build()
+            .unwrap();
+        let order = OrderSpec::market("SOL_USDC", Side::Bid, "1".parse().unwrap())
+            .build()
+            .unwrap();
+        let error = client.orders().place(&order).await.unwrap_err();
+        assert_eq!(error.outcome(), backpack_sdk::Outcome::Rejected, "{error}");
+        assert!(error.to_string().contains("not in sync"), "{error}");
+        assert!(simulator.order_history(simulator.account()).is_empty());
+
+        synced.lock().unwrap().insert("SOL_USDC".into());
+        client.orders().place(&order).await.unwrap();
+        // Reads signed by the paper key are the engine's too, never the network's.
+        client.account().balances().await.unwrap();
     }
 }
