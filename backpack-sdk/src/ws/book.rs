@@ -471,6 +471,25 @@ impl Drop for OrderBook {
     }
 }
 
+/// What a snapshot attempt came to.
+enum Attempt {
+    Synced,
+    /// No delta to align with yet.
+    Waiting,
+    /// The REST call failed, or the snapshot did not fit the buffered deltas.
+    Failed,
+}
+
+/// How often a snapshot is tried while waiting for a first delta.
+const SNAPSHOT_RETRY: Duration = Duration::from_millis(250);
+
+/// The wait after `failures` failed snapshots: 250 ms doubling, at most 10 s.
+fn snapshot_backoff(failures: u32) -> Duration {
+    SNAPSHOT_RETRY
+        .saturating_mul(1u32 << failures.saturating_sub(1).min(6))
+        .min(Duration::from_secs(10))
+}
+
 struct Keeper {
     book: Arc<RwLock<LocalBook>>,
     client: Client,
@@ -484,8 +503,10 @@ impl Keeper {
     async fn run(mut self, mut subscription: super::Subscription) {
         let mut need_snapshot = false;
         let mut waiting_since = tokio::time::Instant::now();
-        let mut retry = tokio::time::interval(Duration::from_millis(250));
-        retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Failed snapshots back off (an exchange that is down or rate-limiting must not be
+        // asked four times a second per book); a success starts over.
+        let mut failures: u32 = 0;
+        let mut next_try = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 item = subscription.next() => {
@@ -498,6 +519,7 @@ impl Keeper {
                                 Err(resync) => {
                                     need_snapshot = true;
                                     waiting_since = tokio::time::Instant::now();
+                                    next_try = waiting_since;
                                     self.lost_sync(&resync.to_string());
                                 }
                             }
@@ -506,6 +528,7 @@ impl Keeper {
                             self.reset();
                             need_snapshot = true;
                             waiting_since = tokio::time::Instant::now();
+                            next_try = waiting_since;
                             self.publish(Some("subscribed: waiting for a snapshot".to_owned()));
                         }
                         StreamItem::Disconnected { reason, .. } => {
@@ -516,29 +539,42 @@ impl Keeper {
                             self.reset();
                             need_snapshot = true;
                             waiting_since = tokio::time::Instant::now();
+                            next_try = waiting_since;
                             self.lost_sync(&format!("{missed} deltas missed by a slow reader"));
                         }
                         _ => {}
                     }
                 }
-                _ = retry.tick(), if need_snapshot => {
-                    need_snapshot = !self.snapshot(waiting_since.elapsed() >= SNAPSHOT_DELAY).await;
+                () = tokio::time::sleep_until(next_try), if need_snapshot => {
+                    let attempt = self.snapshot(waiting_since.elapsed() >= SNAPSHOT_DELAY).await;
+                    let now = tokio::time::Instant::now();
+                    match attempt {
+                        Attempt::Synced => {
+                            need_snapshot = false;
+                            failures = 0;
+                        }
+                        Attempt::Waiting => next_try = now + SNAPSHOT_RETRY,
+                        Attempt::Failed => {
+                            failures = failures.saturating_add(1);
+                            next_try = now + snapshot_backoff(failures);
+                        }
+                    }
                 }
             }
         }
     }
 
-    /// Fetches and applies a snapshot; `true` when the book is synced. Without a buffered
-    /// delta it waits (snapshots lag the stream) unless `anyway`.
-    async fn snapshot(&mut self, anyway: bool) -> bool {
+    /// Fetches and applies a snapshot. Without a buffered delta it waits (snapshots lag
+    /// the stream) unless `anyway`.
+    async fn snapshot(&mut self, anyway: bool) -> Attempt {
         if !anyway && self.read(|book| book.buffered()) == 0 {
-            return false;
+            return Attempt::Waiting;
         }
         let depth = match self.client.markets().depth(self.symbol.clone(), None).await {
             Ok(depth) => depth,
             Err(error) => {
                 self.publish(Some(format!("snapshot failed: {error}")));
-                return false;
+                return Attempt::Failed;
             }
         };
         let mut observer = self.observer.take();
@@ -556,11 +592,11 @@ impl Keeper {
         match result {
             Ok(()) => {
                 self.publish(Some("synced from a snapshot".to_owned()));
-                true
+                Attempt::Synced
             }
             Err(resync) => {
                 self.publish(Some(resync.to_string()));
-                false
+                Attempt::Failed
             }
         }
     }

@@ -199,3 +199,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn failed_snapshots_back_off_to_ten_seconds() {
+    let waits: Vec<u64> = (1..=10)
+        .map(|n| snapshot_backoff(n).as_millis() as u64)
+        .collect();
+    assert_eq!(
+        waits,
+        [
+            250, 500, 1_000, 2_000, 4_000, 8_000, 10_000, 10_000, 10_000, 10_000
+        ]
+    );
+}
