@@ -7,7 +7,8 @@ use serde::{Deserializer, Serializer};
 
 use super::ids::ClientOrderId;
 
-struct U64Visitor;
+/// A `u64` from a number or a string of digits (shared with the stream decoders).
+pub(crate) struct U64Visitor;
 
 impl Visitor<'_> for U64Visitor {
     type Value = u64;

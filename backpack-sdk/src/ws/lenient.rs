@@ -10,6 +10,7 @@ use serde::de::{self, Visitor};
 
 use crate::model::Timestamp;
 use crate::model::open_enum::LooseWire;
+use crate::model::serde_util::U64Visitor;
 
 /// How a bare integer is read.
 #[derive(Clone, Copy)]
@@ -106,30 +107,6 @@ pub(crate) fn any_epoch_opt<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Timestamp>, D::Error> {
     deserializer.deserialize_option(OptionTimeVisitor(Unit::Guess))
-}
-
-struct U64Visitor;
-
-impl Visitor<'_> for U64Visitor {
-    type Value = u64;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an unsigned integer, as a number or a string of digits")
-    }
-
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<u64, E> {
-        Ok(value)
-    }
-
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<u64, E> {
-        u64::try_from(value).map_err(|_| E::custom(format!("expected an id, got {value}")))
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<u64, E> {
-        text.trim()
-            .parse()
-            .map_err(|_| E::custom(format!("expected digits, got `{text}`")))
-    }
 }
 
 /// An unsigned integer as a number or a string of digits.

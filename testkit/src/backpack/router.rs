@@ -533,7 +533,7 @@ fn assets(exchange: &Exchange) -> Vec<wire::Asset> {
 }
 
 /// Seconds of a kline interval (`1m` ... `1month`), `None` for an unknown one.
-fn kline_seconds(interval: &str) -> Option<i64> {
+pub(crate) fn kline_seconds(interval: &str) -> Option<i64> {
     Some(match interval {
         "1m" => 60,
         "3m" => 180,

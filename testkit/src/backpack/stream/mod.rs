@@ -35,7 +35,7 @@ use tokio::sync::broadcast;
 pub use frames::WireForm;
 
 use super::StartError;
-use super::router::Shared;
+use super::router::{Shared, kline_seconds};
 use crate::engine::AccountId;
 
 /// How the fake's streams behave.
@@ -167,28 +167,6 @@ impl Hub {
             })
             .collect()
     }
-}
-
-/// Seconds of a kline interval the exchange streams.
-fn kline_seconds(interval: &str) -> Option<i64> {
-    Some(match interval {
-        "1m" => 60,
-        "3m" => 180,
-        "5m" => 300,
-        "15m" => 900,
-        "30m" => 1_800,
-        "1h" => 3_600,
-        "2h" => 7_200,
-        "4h" => 14_400,
-        "6h" => 21_600,
-        "8h" => 28_800,
-        "12h" => 43_200,
-        "1d" => 86_400,
-        "3d" => 259_200,
-        "1w" => 604_800,
-        "1month" => 2_592_000,
-        _ => return None,
-    })
 }
 
 /// Injects faults into the fake's streams.
