@@ -134,6 +134,10 @@ impl<'a> AccountApi<'a> {
         Self { client }
     }
 
+    pub(crate) fn client(&self) -> &'a IbkrClient {
+        self.client
+    }
+
     fn deadline(&self) -> tokio::time::Instant {
         tokio::time::Instant::now() + self.client.request_timeout()
     }
@@ -151,7 +155,7 @@ impl<'a> AccountApi<'a> {
     /// [`Error::Timeout`]; [`Error::Disconnected`]; a figure missing from the gateway's
     /// answer is [`Error::InvalidRequest`].
     pub async fn summary(&self) -> Result<AccountSummary, Error> {
-        let gateway = self.client.gateway();
+        let gateway = self.client.gateway()?;
         let group = AccountGroup("All".into());
         let mut subscription = self
             .client
@@ -211,7 +215,7 @@ impl<'a> AccountApi<'a> {
     pub async fn positions(&self) -> Result<BTreeMap<ConId, Position>, Error> {
         let mut subscription = self
             .client
-            .bounded("positions", "", self.client.gateway().positions())
+            .bounded("positions", "", self.client.gateway()?.positions())
             .await?;
         let deadline = self.deadline();
         let mut raw = Vec::new();
@@ -282,7 +286,7 @@ impl<'a> AccountApi<'a> {
                 "position PnL",
                 "",
                 self.client
-                    .gateway()
+                    .gateway()?
                     .pnl_single(&account, ContractId(con_id.0), None),
             )
             .await?;
@@ -313,7 +317,7 @@ impl<'a> AccountApi<'a> {
         let account = AccountId(self.client.account_id().to_owned());
         let mut subscription = self
             .client
-            .bounded("PnL", "", self.client.gateway().pnl(&account, None))
+            .bounded("PnL", "", self.client.gateway()?.pnl(&account, None))
             .await?;
         let deadline = self.deadline();
         let total = loop {

@@ -11,10 +11,12 @@ use serde::Serialize;
 
 use crate::account::AccountApi;
 use crate::config::{Config, TradingMode};
+use crate::connection::{Link, LinkState};
 use crate::contracts::{Contracts, ResolvedContract};
 use crate::error::Error;
 use crate::market_data::MarketData;
 use crate::orders::Orders;
+use crate::orders::tracker::{OrderTracker, OrderUpdates};
 
 /// A connected client. Cheap to clone.
 #[derive(Clone)]
@@ -23,7 +25,8 @@ pub struct IbkrClient {
 }
 
 pub(crate) struct Inner {
-    pub(crate) gateway: ibapi::Client,
+    pub(crate) link: Link,
+    pub(crate) orders: OrderTracker,
     pub(crate) config: Config,
     pub(crate) account: String,
     pub(crate) contracts: Mutex<HashMap<String, ResolvedContract>>,
@@ -96,41 +99,14 @@ impl IbkrClient {
     /// [`Error::IncompatibleGateway`]; [`Error::AccountModeMismatch`].
     pub async fn connect(config: Config) -> Result<Self, Error> {
         config.validate()?;
-        let address = config.address();
-        let mut builder = ibapi::Client::builder()
-            .address(address.clone())
-            .client_id(config.client_id)
-            .one_shot_timeout(config.request_timeout)
-            .max_reconnect_attempts(5);
-        if let Some(rate) = config.max_messages_per_second {
-            builder = builder.rate_limiter(ibapi::RateLimiter::per_second(rate));
-        }
-        let connecting = builder.connect();
-        let gateway = match tokio::time::timeout(config.connect_timeout, connecting).await {
-            Err(_) => {
-                return Err(Error::ConnectTimeout {
-                    address,
-                    after: config.connect_timeout,
-                });
-            }
-            Ok(Err(ibapi::Error::Io(error))) => {
-                return Err(Error::GatewayUnreachable {
-                    address,
-                    reason: error.to_string(),
-                });
-            }
-            Ok(Err(ibapi::Error::ConnectionRejected(reason))) => {
-                return Err(Error::GatewayUnreachable { address, reason });
-            }
-            Ok(Err(error)) => return Err(Error::from_ibapi(error, "")),
-            Ok(Ok(gateway)) => gateway,
+        let (gateway, accounts) = crate::connection::open(&config).await?;
+        let Some(account) = accounts.first().cloned() else {
+            return Err(Error::Config("the gateway reported no account".into()));
         };
-        let accounts = gateway.handshake_managed_accounts().to_vec();
-        let account = accounts
-            .first()
-            .cloned()
-            .ok_or_else(|| Error::Config("the gateway reported no account".into()))?;
-        check_mode(config.trading_mode, &accounts)?;
+        if let Err(error) = check_mode(config.trading_mode, &accounts) {
+            gateway.disconnect().await;
+            return Err(error);
+        }
         tracing::info!(
             address = %config.address(),
             account = %account,
@@ -138,15 +114,24 @@ impl IbkrClient {
             orders_enabled = config.orders_enabled,
             "connected to the IB gateway"
         );
-        Ok(Self {
-            inner: Arc::new(Inner {
-                gateway,
-                config,
-                account,
-                contracts: Mutex::new(HashMap::new()),
-                delayed_data: AtomicBool::new(false),
-            }),
-        })
+        let since = crate::connection::now(&config);
+        let inner = Arc::new(Inner {
+            link: Link::new(gateway, since),
+            orders: OrderTracker::new(),
+            config,
+            account,
+            contracts: Mutex::new(HashMap::new()),
+            delayed_data: AtomicBool::new(false),
+        });
+        if let Some(session) = inner.link.session() {
+            OrderTracker::follow(&inner, &session).await?;
+        }
+        tokio::spawn(crate::connection::supervise(Arc::downgrade(&inner)));
+        Ok(Self { inner })
+    }
+
+    pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
+        Self { inner }
     }
 
     /// The configuration in use.
@@ -159,10 +144,71 @@ impl IbkrClient {
         &self.inner.account
     }
 
-    /// Whether the connection is up (`ibapi` reconnects on its own after a drop; streams
-    /// must be opened again).
+    /// Whether a session with the gateway is up right now. After a loss the client
+    /// reconnects by itself for as long as it lives (see [`connection`](Self::connection)).
     pub fn is_connected(&self) -> bool {
-        self.inner.gateway.is_connected()
+        self.inner.link.session().is_some()
+    }
+
+    /// Where the connection stands: connected (which session), reconnecting (since when,
+    /// how many attempts, the last error), or refused (the gateway came back with an
+    /// account that does not match the configuration).
+    pub fn connection(&self) -> LinkState {
+        let state = self.inner.link.state();
+        match state {
+            // The supervisor notices a lost socket within a tenth of a second; until then
+            // the truth is the socket's.
+            LinkState::Connected { .. } if !self.is_connected() => LinkState::Reconnecting {
+                since: crate::connection::now(&self.inner.config),
+                attempts: 0,
+                last_error: None,
+            },
+            other => other,
+        }
+    }
+
+    /// Watches the connection state change.
+    pub fn watch_connection(&self) -> tokio::sync::watch::Receiver<LinkState> {
+        self.inner.link.watch()
+    }
+
+    /// Waits until a session is up, at most `within`.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] when it is not up in time; [`Error::NotConnected`] when the client
+    /// was closed.
+    pub async fn wait_connected(&self, within: Duration) -> Result<(), Error> {
+        let deadline = tokio::time::Instant::now() + within;
+        let mut watch = self.inner.link.watch();
+        loop {
+            if self.is_connected() {
+                return Ok(());
+            }
+            if matches!(*watch.borrow_and_update(), LinkState::Closed) {
+                return Err(Error::NotConnected);
+            }
+            match tokio::time::timeout_at(deadline, watch.changed()).await {
+                Err(_) => {
+                    return Err(Error::Timeout {
+                        what: "waiting for the IB gateway",
+                        after: within,
+                    });
+                }
+                Ok(Err(_)) => return Err(Error::NotConnected),
+                Ok(Ok(())) => {}
+            }
+        }
+    }
+
+    /// Closes the connection for good (streams end, the client does not reconnect).
+    pub async fn close(&self) {
+        self.inner.link.close().await;
+    }
+
+    /// Updates of this client's orders from now on: statuses, fills with commissions, and
+    /// after a reconnect where each order it followed stands (see [`OrderUpdates`]).
+    pub fn order_updates(&self) -> OrderUpdates {
+        self.inner.orders.subscribe()
     }
 
     /// Asks the gateway for its time: proves it answers, and how fast.
@@ -171,8 +217,9 @@ impl IbkrClient {
     /// [`Error::Timeout`] or [`Error::Disconnected`] when the gateway does not answer.
     pub async fn healthcheck(&self) -> Result<Health, Error> {
         let started = Instant::now();
+        let gateway = self.gateway()?;
         let time = self
-            .bounded("server time", "", self.inner.gateway.server_time())
+            .bounded("server time", "", gateway.server_time())
             .await?;
         let server_time = DateTime::from_timestamp(time.unix_timestamp(), time.nanosecond())
             .ok_or_else(|| Error::InvalidRequest("the gateway sent an impossible time".into()))?;
@@ -183,7 +230,7 @@ impl IbkrClient {
             account: self.inner.account.clone(),
             mode: self.inner.config.trading_mode,
             orders_enabled: self.inner.config.orders_enabled,
-            server_version: self.inner.gateway.server_version(),
+            server_version: self.gateway()?.server_version(),
         })
     }
 
@@ -207,8 +254,13 @@ impl IbkrClient {
         Orders::new(self)
     }
 
-    pub(crate) fn gateway(&self) -> &ibapi::Client {
-        &self.inner.gateway
+    /// The current session's `ibapi` client, or [`Error::NotConnected`] while there is none.
+    pub(crate) fn gateway(&self) -> Result<Arc<ibapi::Client>, Error> {
+        self.inner.link.gateway()
+    }
+
+    pub(crate) fn tracker(&self) -> &OrderTracker {
+        &self.inner.orders
     }
 
     pub(crate) fn contract_cache(&self) -> MutexGuard<'_, HashMap<String, ResolvedContract>> {

@@ -396,7 +396,7 @@ impl<'a> Contracts<'a> {
             .bounded(
                 "contract details",
                 &spec.key(),
-                self.client.gateway().contract_details(&ib),
+                self.client.gateway()?.contract_details(&ib),
             )
             .await?;
         let found: Vec<ResolvedContract> = details

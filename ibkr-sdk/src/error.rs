@@ -155,7 +155,17 @@ pub enum Error {
     #[error("no data: {0}")]
     NoData(String),
 
-    /// Too many historical requests (code 162, pacing violation).
+    /// A limit on concurrent subscriptions was reached: market-data lines (IBKR 101),
+    /// tick-by-tick (10190) or depth (309) requests. Cancel a stream first.
+    #[error("subscription limit reached (IBKR {code}): {message}; cancel another stream first")]
+    SubscriptionLimit {
+        /// IBKR's code.
+        code: i32,
+        /// IBKR's text.
+        message: String,
+    },
+
+    /// Too many requests: historical pacing (code 162) or too many messages (420).
     #[error("historical data pacing violation: wait before asking again ({0})")]
     PacingViolation(String),
 
@@ -259,7 +269,27 @@ impl Error {
             | Error::AmbiguousContract { .. }
             | Error::NoMarketDataPermission { .. }
             | Error::NoData(_)
-            | Error::PacingViolation(_) => Outcome::NotSent,
+            | Error::PacingViolation(_)
+            | Error::SubscriptionLimit { .. } => Outcome::NotSent,
+        }
+    }
+
+    /// The orders this error leaves possibly working: look them up before sending again.
+    pub fn orders_in_doubt(&self) -> Vec<OrderId> {
+        match self {
+            Error::OutcomeUnknown { order_id, .. } => vec![*order_id],
+            Error::IncompleteSet {
+                sent,
+                failed,
+                source,
+            } => {
+                let mut ids = sent.clone();
+                if source.outcome() == Outcome::Unknown {
+                    ids.push(*failed);
+                }
+                ids
+            }
+            _ => Vec::new(),
         }
     }
 
@@ -306,6 +336,8 @@ impl Error {
                 Error::PacingViolation(message)
             }
             162 | 366 => Error::NoData(message),
+            101 | 309 | 10190 => Error::SubscriptionLimit { code, message },
+            420 => Error::PacingViolation(message),
             321 => Error::InvalidRequest(message),
             _ => Error::Ibkr { code, message },
         }

@@ -76,24 +76,28 @@ pub mod clock {
 }
 pub mod client;
 pub mod config;
+pub mod connection;
 pub mod contracts;
 pub mod error;
 pub mod market_data;
 pub mod money;
 pub mod orders;
+pub mod streams;
 
 pub use account::{AccountApi, AccountSummary, PnlReport, Position, SymbolPnl};
 pub use client::{Health, IbkrClient, is_paper_account};
 pub use config::{Config, LIVE_ACK_PHRASE, Limits, TradingMode};
+pub use connection::LinkState;
 pub use contracts::{ContractSpec, Contracts, ResolvedContract, Right, SecType};
 pub use error::{Error, InvalidOrder, Outcome};
 pub use market_data::{Bar, Bars, BarsRequest, DataSource, MarketData, Quote, WhatToShow};
 pub use money::{ConId, Money, OrderId, ParseDecimalError, Price, Quantity};
 pub use orders::{
-    Action, BracketPlaced, BracketSpec, Entry, Fill, OcaPlaced, OrderReport, OrderRequest,
-    OrderSpec, OrderStatus, OrderType, OrderTypeCode, Orders, Preview, PreviewSource, TimeInForce,
-    Trail,
+    Action, BracketPlaced, BracketSpec, Entry, Fill, OcaPlaced, OrderChange, OrderReport,
+    OrderRequest, OrderSpec, OrderStatus, OrderType, OrderTypeCode, OrderUpdate, OrderUpdates,
+    Orders, Preview, PreviewSource, TimeInForce, Trail,
 };
+pub use streams::StreamEvent;
 
 /// The crate README's examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]

@@ -341,6 +341,10 @@ impl<'a> MarketData<'a> {
         Self { client }
     }
 
+    pub(crate) fn client(&self) -> &'a IbkrClient {
+        self.client
+    }
+
     /// A quote snapshot. When live data is not permitted and delayed fallback is on (the
     /// default), switches the connection to delayed data and asks again; the quote then
     /// says `source: delayed`.
@@ -373,7 +377,7 @@ impl<'a> MarketData<'a> {
                         "switch to delayed data",
                         &contract.symbol,
                         self.client
-                            .gateway()
+                            .gateway()?
                             .switch_market_data_type(MarketDataType::Delayed),
                     )
                     .await?;
@@ -391,7 +395,7 @@ impl<'a> MarketData<'a> {
                 "quote",
                 &contract.symbol,
                 self.client
-                    .gateway()
+                    .gateway()?
                     .market_data(&contract.ib)
                     .snapshot()
                     .subscribe(),
@@ -419,26 +423,7 @@ impl<'a> MarketData<'a> {
             }
         }
         let quote = IbQuote::from_ticks(&ticks);
-        let price = |value: Option<f64>| {
-            boundary::from_ib_opt(value)
-                .filter(|p| !p.is_zero())
-                .map(Price::new)
-        };
-        let size = |value: Option<f64>| boundary::from_ib_opt(value).map(Quantity::new);
-        Ok(Quote {
-            con_id: contract.con_id,
-            contract: contract.describe(),
-            bid: price(quote.bid),
-            ask: price(quote.ask),
-            last: price(quote.last),
-            bid_size: size(quote.bid_size),
-            ask_size: size(quote.ask_size),
-            last_size: size(quote.last_size),
-            volume: size(quote.volume),
-            close: price(quote.close),
-            timestamp: Utc::now(),
-            source: data_source(quote.market_data_type, advised_delayed),
-        })
+        Ok(quote_from(contract, &quote, advised_delayed))
     }
 
     /// Historical bars.
@@ -451,9 +436,8 @@ impl<'a> MarketData<'a> {
         let (bar_size, bar_name) = parse_bar_size(&request.bar_size)?;
         let (duration, duration_name) = parse_duration(&request.duration)?;
         let contract = self.client.contracts().resolve(spec).await?;
-        let mut builder = self
-            .client
-            .gateway()
+        let gateway = self.client.gateway()?;
+        let mut builder = gateway
             .historical_data(&contract.ib, bar_size)
             .duration(duration)
             .what_to_show(request.what_to_show.to_ib())
@@ -501,6 +485,34 @@ impl<'a> MarketData<'a> {
             duration: duration_name,
             bars,
         })
+    }
+}
+
+/// Our quote from `ibapi`'s fold of the ticks so far.
+pub(crate) fn quote_from(
+    contract: &ResolvedContract,
+    quote: &IbQuote,
+    advised_delayed: bool,
+) -> Quote {
+    let price = |value: Option<f64>| {
+        boundary::from_ib_opt(value)
+            .filter(|p| !p.is_zero())
+            .map(Price::new)
+    };
+    let size = |value: Option<f64>| boundary::from_ib_opt(value).map(Quantity::new);
+    Quote {
+        con_id: contract.con_id,
+        contract: contract.describe(),
+        bid: price(quote.bid),
+        ask: price(quote.ask),
+        last: price(quote.last),
+        bid_size: size(quote.bid_size),
+        ask_size: size(quote.ask_size),
+        last_size: size(quote.last_size),
+        volume: size(quote.volume),
+        close: price(quote.close),
+        timestamp: Utc::now(),
+        source: data_source(quote.market_data_type, advised_delayed),
     }
 }
 

@@ -350,7 +350,7 @@ pub fn ibkr_code(error: &ibkr_sdk::Error) -> ErrorCode {
         }
         Error::TradingDisabled => ErrorCode::OrdersDisabled,
         Error::LimitExceeded { .. } => ErrorCode::CapExceeded,
-        Error::PacingViolation(_) => ErrorCode::RateLimited,
+        Error::PacingViolation(_) | Error::SubscriptionLimit { .. } => ErrorCode::RateLimited,
         Error::NoMarketDataPermission { .. }
         | Error::OrderRejected { .. }
         | Error::NotCancellable { .. }

@@ -295,6 +295,10 @@ impl<'a> Orders<'a> {
     /// [`Error::NotConnected`]. Refused: [`Error::OrderRejected`]. May be working:
     /// [`Error::OutcomeUnknown`] (look it up with [`status`](Self::status)).
     pub async fn place(&self, spec: &OrderSpec) -> Result<OrderReport, Error> {
+        self.noted(self.place_once(spec).await)
+    }
+
+    async fn place_once(&self, spec: &OrderSpec) -> Result<OrderReport, Error> {
         self.require_enabled()?;
         let checked = self.check(spec, false).await?;
         let order = ib::order(spec, self.client.account_id())?;
@@ -313,6 +317,10 @@ impl<'a> Orders<'a> {
     /// As [`place`](Self::place); [`Error::IncompleteSet`] when some legs reached the
     /// gateway and another failed.
     pub async fn place_bracket(&self, spec: &BracketSpec) -> Result<BracketPlaced, Error> {
+        self.noted(self.place_bracket_once(spec).await)
+    }
+
+    async fn place_bracket_once(&self, spec: &BracketSpec) -> Result<BracketPlaced, Error> {
         self.require_enabled()?;
         spec.validate()?;
         let entry_type = match spec.entry {
@@ -327,7 +335,7 @@ impl<'a> Orders<'a> {
         )
         .time_in_force(spec.time_in_force);
         let checked = self.check(&entry, false).await?;
-        let gateway = self.client.gateway();
+        let gateway = self.client.gateway()?;
         let ids = [
             gateway.next_order_id(),
             gateway.next_order_id(),
@@ -359,6 +367,10 @@ impl<'a> Orders<'a> {
     /// # Errors
     /// As [`place_bracket`](Self::place_bracket).
     pub async fn place_oca(&self, specs: &[OrderSpec]) -> Result<OcaPlaced, Error> {
+        self.noted(self.place_oca_once(specs).await)
+    }
+
+    async fn place_oca_once(&self, specs: &[OrderSpec]) -> Result<OcaPlaced, Error> {
         self.require_enabled()?;
         if specs.len() < 2 {
             return Err(Error::InvalidRequest(
@@ -372,7 +384,7 @@ impl<'a> Orders<'a> {
         let mut orders = Vec::with_capacity(specs.len());
         for spec in specs {
             let mut order = ib::order(spec, self.client.account_id())?;
-            order.order_id = self.client.gateway().next_order_id();
+            order.order_id = self.client.gateway()?.next_order_id();
             orders.push(order);
         }
         let first_id = orders.first().map_or(0, |o| o.order_id);
@@ -387,6 +399,33 @@ impl<'a> Orders<'a> {
             group,
             orders: self.send_set(set).await?,
         })
+    }
+
+    /// Remembers the orders an error leaves in doubt, so they are read back from the
+    /// gateway after a reconnect (see [`IbkrClient::order_updates`]).
+    fn noted<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(error) = &result {
+            let ids = error.orders_in_doubt();
+            if !ids.is_empty() {
+                self.client.tracker().in_doubt(ids);
+            }
+        }
+        result
+    }
+
+    /// Orders this client sent whose outcome is still unknown (an answer lost with the
+    /// connection, a timeout). After a reconnect each is read back from the gateway and
+    /// reported on [`IbkrClient::order_updates`]; it leaves this list once its outcome is
+    /// known.
+    pub fn in_doubt(&self) -> Vec<OrderId> {
+        self.client.tracker().doubtful()
+    }
+
+    /// The latest state of an order this client placed or saw on its order updates,
+    /// without asking the gateway (`None` for an order it has not followed; use
+    /// [`status`](Self::status) to ask).
+    pub fn tracked(&self, order_id: OrderId) -> Option<OrderReport> {
+        self.client.tracker().report(order_id)
     }
 
     /// Writes a linked set's orders (ids already set) with their contracts and values,
@@ -422,7 +461,7 @@ impl<'a> Orders<'a> {
         mut order: IbOrder,
         value: Option<Money>,
     ) -> Result<Sent, Error> {
-        let gateway = self.client.gateway();
+        let gateway = self.client.gateway()?;
         if !gateway.is_connected() {
             return Err(Error::NotConnected);
         }
@@ -535,7 +574,7 @@ impl<'a> Orders<'a> {
                 "order id {order_id} is not one IBKR issues (they are positive); nothing was sent"
             )));
         }
-        let gateway = self.client.gateway();
+        let gateway = self.client.gateway()?;
         if !gateway.is_connected() {
             return Err(Error::NotConnected);
         }
@@ -646,12 +685,12 @@ impl<'a> Orders<'a> {
     /// [`Error::TradingDisabled`]; [`Error::NotConnected`]; [`Error::Timeout`].
     pub async fn cancel_everything(&self) -> Result<(), Error> {
         self.require_enabled()?;
-        if !self.client.gateway().is_connected() {
+        if !self.client.gateway()?.is_connected() {
             return Err(Error::NotConnected);
         }
         tracing::warn!("global cancel sent");
         self.client
-            .bounded("global cancel", "", self.client.gateway().global_cancel())
+            .bounded("global cancel", "", self.client.gateway()?.global_cancel())
             .await
     }
 
@@ -664,7 +703,7 @@ impl<'a> Orders<'a> {
     pub async fn wait(&self, order_id: OrderId, timeout: Duration) -> Result<OrderReport, Error> {
         let waited = tokio::time::timeout(
             timeout.saturating_add(self.client.request_timeout()),
-            self.client.gateway().wait_for_fill(order_id.0, timeout),
+            self.client.gateway()?.wait_for_fill(order_id.0, timeout),
         )
         .await
         .map_err(|_| Error::Timeout {

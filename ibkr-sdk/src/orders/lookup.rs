@@ -32,7 +32,7 @@ impl Orders<'_> {
 
     /// Reports of this client's orders, open and (when `completed`) finished, keyed by id.
     async fn reports(&self, completed: bool) -> Result<BTreeMap<OrderId, OrderReport>, Error> {
-        let gateway = self.client.gateway();
+        let gateway = self.client.gateway()?;
         let client_id = self.client.config().client_id;
         let mut reports: BTreeMap<OrderId, OrderReport> = BTreeMap::new();
         let timeout = self.client.request_timeout();
@@ -96,7 +96,7 @@ impl Orders<'_> {
         };
         let mut executions = self
             .client
-            .bounded("executions", "", self.client.gateway().executions(filter))
+            .bounded("executions", "", self.client.gateway()?.executions(filter))
             .await?;
         let rows = self.listing(
             "executions",

@@ -10,12 +10,14 @@ pub mod exposure;
 mod ib;
 mod lookup;
 mod report;
+pub(crate) mod tracker;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 pub use api::{BracketPlaced, OcaPlaced, Orders};
 pub use report::{Fill, OrderReport, OrderStatus, Preview, PreviewSource};
+pub use tracker::{OrderChange, OrderUpdate, OrderUpdates};
 
 use crate::contracts::ContractSpec;
 use crate::error::InvalidOrder;

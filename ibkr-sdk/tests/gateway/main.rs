@@ -8,8 +8,10 @@ mod connection;
 mod contracts;
 mod market_data;
 mod orders;
+mod recovery;
 mod safety;
 mod sets;
+mod streams;
 
 use std::time::Duration;
 

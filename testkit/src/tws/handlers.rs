@@ -363,26 +363,44 @@ pub(crate) fn account_summary(broker: &Broker, req_id: i32, tags: &str) -> Vec<V
 
 /// `Position` per open position, then `PositionEnd`.
 pub(crate) fn positions(broker: &Broker) -> Vec<Vec<u8>> {
-    let mut out: Vec<Vec<u8>> = broker
+    let mut out: Vec<Vec<u8>> = holdings(broker)
+        .into_keys()
+        .filter_map(|con_id| position(broker, con_id))
+        .collect();
+    out.push(frame(reply::POSITION_END, &[]));
+    out
+}
+
+/// The quantity held per contract (positions that are not zero).
+pub(crate) fn holdings(broker: &Broker) -> std::collections::BTreeMap<i32, Decimal> {
+    broker
         .account
         .holdings
         .iter()
         .filter(|(_, holding)| !holding.quantity.is_zero())
-        .filter_map(|(con_id, holding)| {
-            let instrument = broker.instrument(*con_id)?;
-            Some(frame(
-                reply::POSITION,
-                &proto::encode(&proto::Position {
-                    account: Some(broker.account.id.clone()),
-                    contract: Some(instrument.contract()),
-                    position: text(holding.quantity),
-                    avg_cost: f64_of((holding.cost / holding.quantity).round_dp(8)),
-                }),
-            ))
-        })
-        .collect();
-    out.push(frame(reply::POSITION_END, &[]));
-    out
+        .map(|(con_id, holding)| (*con_id, holding.quantity))
+        .collect()
+}
+
+/// One `Position` frame (quantity zero for a position that was closed).
+pub(crate) fn position(broker: &Broker, con_id: i32) -> Option<Vec<u8>> {
+    let instrument = broker.instrument(con_id)?;
+    let (quantity, avg_cost) = match broker.account.holdings.get(&con_id) {
+        Some(holding) if !holding.quantity.is_zero() => (
+            holding.quantity,
+            (holding.cost / holding.quantity).round_dp(8),
+        ),
+        _ => (Decimal::ZERO, Decimal::ZERO),
+    };
+    Some(frame(
+        reply::POSITION,
+        &proto::encode(&proto::Position {
+            account: Some(broker.account.id.clone()),
+            contract: Some(instrument.contract()),
+            position: text(quantity),
+            avg_cost: f64_of(avg_cost),
+        }),
+    ))
 }
 
 /// `PnL` for the account.

@@ -250,8 +250,9 @@ pub(crate) struct Subscriptions {
     pnl: Vec<i32>,
     /// Single-position PnL streams: request id → contract id.
     pnl_single: HashMap<i32, i32>,
-    /// Whether position updates are wanted.
-    positions: bool,
+    /// When position updates are wanted: the quantity last sent per contract, so that
+    /// only changes go out (as a gateway sends them).
+    positions: Option<std::collections::BTreeMap<i32, Decimal>>,
 }
 
 pub(crate) enum Out {
@@ -280,6 +281,10 @@ pub(crate) struct State {
     manual_time: Option<Arc<ManualClock>>,
     /// Requests waiting for the manual clock.
     delayed: Vec<session::Delayed>,
+    /// How long a client id stays in use after its connection ends.
+    linger: Duration,
+    /// Client ids still held by ended connections, until when.
+    held: HashMap<i32, std::time::Instant>,
 }
 
 impl State {
@@ -347,6 +352,7 @@ pub struct FakeTwsBuilder {
     farm_notices: bool,
     record_requests: bool,
     clock: Option<Arc<ManualClock>>,
+    linger: Duration,
 }
 
 impl Default for FakeTwsBuilder {
@@ -361,6 +367,7 @@ impl Default for FakeTwsBuilder {
             farm_notices: true,
             record_requests: true,
             clock: None,
+            linger: Duration::ZERO,
         }
     }
 }
@@ -416,6 +423,15 @@ impl FakeTwsBuilder {
         self
     }
 
+    /// Keeps a client id "in use" for `linger` after its connection ends, as a real gateway
+    /// does until it notices a dropped socket: a client that reconnects at once is refused
+    /// with error 326 until then (default: released at once). A [`FakeTws::stop`] releases
+    /// every id, as a restart does.
+    pub fn linger(mut self, linger: Duration) -> Self {
+        self.linger = linger;
+        self
+    }
+
     /// Time is `clock`'s (current time, order and execution times), and delayed answers
     /// ([`TwsFault::Slow`]) wait for [`FakeTws::advance`] to move it past their time
     /// instead of a real timer: tests move time instead of sleeping. Default: the system
@@ -450,15 +466,17 @@ impl FakeTwsBuilder {
                 faults: Vec::new(),
                 manual_time: self.clock,
                 delayed: Vec::new(),
+                linger: self.linger,
+                held: HashMap::new(),
             }),
         });
-        let (shutdown, watcher) = watch::channel(false);
-        tokio::spawn(session::accept_loop(listener, Arc::clone(&shared), watcher));
-        Ok(FakeTws {
+        let fake = FakeTws {
             address,
             shared,
-            _shutdown: shutdown,
-        })
+            listening: Mutex::new(None),
+        };
+        fake.listen(listener);
+        Ok(fake)
     }
 
     /// Starts listening — a test helper that panics (feature `fakes`).
@@ -477,10 +495,15 @@ impl FakeTwsBuilder {
 }
 
 /// A running fake gateway on 127.0.0.1. Stops (closing every connection) when dropped.
+///
+/// It can also [`stop`](Self::stop) and [`restart`](Self::restart) on the same port like a
+/// gateway's daily restart, keeping its state: the account, orders (which go on working and
+/// filling while it is down, as they do at IBKR) and executions.
 pub struct FakeTws {
     address: SocketAddr,
     shared: Arc<Shared>,
-    _shutdown: watch::Sender<bool>,
+    /// Dropping the sender stops the accept loop and every connection.
+    listening: Mutex<Option<watch::Sender<bool>>>,
 }
 
 impl std::fmt::Debug for FakeTws {
@@ -580,6 +603,63 @@ impl FakeTws {
     /// Runs the opening or closing auction.
     pub fn run_auction(&self, auction: Auction) {
         session::run_auction(&self.shared, auction);
+    }
+
+    fn listen(&self, listener: tokio::net::TcpListener) {
+        let (shutdown, watcher) = watch::channel(false);
+        tokio::spawn(session::accept_loop(
+            listener,
+            Arc::clone(&self.shared),
+            watcher,
+        ));
+        *self
+            .listening
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(shutdown);
+    }
+
+    /// Stops the gateway: every connection is closed and the port refuses new ones until
+    /// [`restart`](Self::restart). The state is kept, and orders keep working against
+    /// price changes ([`set_last`](Self::set_last)) meanwhile. Client ids held by
+    /// [`FakeTwsBuilder::linger`] are released.
+    pub fn stop(&self) {
+        let stopped = self
+            .listening
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        drop(stopped);
+        let mut state = self.shared.lock();
+        state.sessions.clear();
+        state.held.clear();
+    }
+
+    /// Whether the gateway is accepting connections (not [`stop`](Self::stop)ped).
+    pub fn is_running(&self) -> bool {
+        self.listening
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
+
+    /// Starts the gateway again on the same port with the state it had (stopping it first if
+    /// it is running).
+    ///
+    /// # Errors
+    /// If the port cannot be bound again.
+    pub async fn restart(&self) -> std::io::Result<()> {
+        if self.is_running() {
+            self.stop();
+        }
+        let listener = tokio::net::TcpListener::bind(self.address).await?;
+        self.listen(listener);
+        Ok(())
+    }
+
+    /// Changes the account the gateway reports at the next connection (a restart into
+    /// another login; `DU…` reads as paper, anything else as live).
+    pub fn set_account(&self, account: impl Into<String>) {
+        self.shared.lock().broker.account.id = account.into();
     }
 
     /// Closes every client connection (as a gateway restart does).

@@ -114,7 +114,11 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Rece
             .position(|rule| rule.fault == TwsFault::ClientIdInUse(client_id))
             .and_then(|index| consume(&mut state, index))
             .is_some();
-        let refused = faulted || state.sessions.values().any(|s| s.client_id == client_id);
+        let now = std::time::Instant::now();
+        state.held.retain(|_, until| *until > now);
+        let refused = faulted
+            || state.held.contains_key(&client_id)
+            || state.sessions.values().any(|s| s.client_id == client_id);
         if refused {
             None
         } else {
@@ -207,7 +211,14 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, mut shutdown: watch::Rece
             break;
         }
     }
-    shared.lock().sessions.remove(&session_id);
+    {
+        let mut state = shared.lock();
+        // A session `stop` already ended holds nothing: the restart released its id.
+        if state.sessions.remove(&session_id).is_some() && !state.linger.is_zero() {
+            let until = std::time::Instant::now() + state.linger;
+            state.held.insert(client_id, until);
+        }
+    }
     drop(tx);
     let _ = writer_task.await;
 }
@@ -226,7 +237,28 @@ fn deliver(state: &State, outbound: Vec<Outbound>) {
 }
 
 /// After anything that moves prices or positions: PnL and position streams update.
-fn push_updates(state: &State) {
+fn push_updates(state: &mut State) {
+    let held = handlers::holdings(&state.broker);
+    let State {
+        sessions, broker, ..
+    } = state;
+    for session in sessions.values_mut() {
+        if let Some(sent) = &mut session.subscriptions.positions {
+            let changed: Vec<i32> = held
+                .keys()
+                .chain(sent.keys())
+                .filter(|con_id| held.get(con_id) != sent.get(con_id))
+                .copied()
+                .collect();
+            for con_id in changed {
+                if let Some(frame) = handlers::position(broker, con_id) {
+                    let _ = session.tx.send(Out::Frame(frame));
+                }
+            }
+            sent.clone_from(&held);
+        }
+    }
+    let state = &*state;
     for session in state.sessions.values() {
         for req_id in &session.subscriptions.pnl {
             let _ = session
@@ -258,14 +290,14 @@ pub(crate) fn set_quote(shared: &Shared, con_id: i32, quote: Quote) {
             }
         }
     }
-    push_updates(&state);
+    push_updates(&mut state);
 }
 
 pub(crate) fn run_auction(shared: &Shared, auction: Auction) {
     let mut state = shared.lock();
     let outbound = state.broker.auction(auction);
     deliver(&state, outbound);
-    push_updates(&state);
+    push_updates(&mut state);
 }
 
 fn decode<M: Message + Default>(payload: &[u8]) -> M {
@@ -522,13 +554,13 @@ fn answer(
         }
         request::POSITIONS => {
             if let Some(session) = state.sessions.get_mut(&session_id) {
-                session.subscriptions.positions = true;
+                session.subscriptions.positions = Some(handlers::holdings(&state.broker));
             }
             handlers::positions(&state.broker)
         }
         request::CANCEL_POSITIONS => {
             if let Some(session) = state.sessions.get_mut(&session_id) {
-                session.subscriptions.positions = false;
+                session.subscriptions.positions = None;
             }
             Vec::new()
         }

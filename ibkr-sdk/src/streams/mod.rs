@@ -1,0 +1,296 @@
+//! Live streams from the gateway that survive reconnects: quotes, positions, PnL (here) and
+//! this client's order updates ([`IbkrClient::order_updates`]).
+//!
+//! Every stream yields [`StreamEvent`]s. When the connection is lost the stream says so
+//! ([`StreamEvent::Interrupted`]: what happens from then on is missing), waits for the
+//! client to reconnect, subscribes again by itself and says so ([`StreamEvent::Resumed`]:
+//! the new subscription starts with its current state again, so replace rather than add).
+//! Dropping a stream cancels its subscription at the gateway. A stream ends with an
+//! `Err` only for what resubscribing cannot fix: no permission, a market-data line or
+//! subscription limit ([`Error::SubscriptionLimit`]), pacing, an unknown contract.
+
+mod account;
+mod market;
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures::{Stream, StreamExt};
+use ibapi::subscriptions::SubscriptionItem;
+use serde::Serialize;
+
+pub use account::{PnlUpdate, PositionUpdate};
+pub use market::QuoteUpdate;
+
+use crate::client::IbkrClient;
+use crate::connection::LinkState;
+use crate::error::Error;
+
+/// `ibapi`'s in-band notice that frames were dropped for a slow reader.
+const LAG_CODE: i32 = -6;
+
+/// One item of a live stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
+pub enum StreamEvent<T> {
+    /// Data.
+    Data(T),
+    /// The connection was lost: what happens until [`StreamEvent::Resumed`] is missing.
+    Interrupted {
+        /// Why.
+        reason: String,
+    },
+    /// Subscribed again after a reconnect; the stream may repeat its initial state.
+    Resumed,
+    /// Items were dropped because this consumer fell behind.
+    Lagged {
+        /// How many (0 when the gateway layer did not say).
+        missed: u64,
+    },
+    /// A warning from the gateway about this stream (it goes on).
+    Notice {
+        /// IBKR's code.
+        code: i32,
+        /// IBKR's text.
+        message: String,
+    },
+}
+
+impl<T> StreamEvent<T> {
+    /// The data, if this is data.
+    pub fn data(&self) -> Option<&T> {
+        match self {
+            StreamEvent::Data(data) => Some(data),
+            _ => None,
+        }
+    }
+}
+
+/// A stream of [`StreamEvent`]s, or the error that ended it.
+pub struct EventStream<T> {
+    inner: Pin<Box<dyn Stream<Item = Result<StreamEvent<T>, Error>> + Send>>,
+}
+
+impl<T> std::fmt::Debug for EventStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStream").finish_non_exhaustive()
+    }
+}
+
+impl<T> Stream for EventStream<T> {
+    type Item = Result<StreamEvent<T>, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.as_mut().poll_next(cx)
+    }
+}
+
+/// Whether an `ibapi` error means the session is gone (so a new one may bring the stream
+/// back) rather than something about the request.
+fn connection_lost(error: &ibapi::Error) -> bool {
+    error.is_connection_lost()
+        || matches!(
+            error,
+            ibapi::Error::ConnectionFailed | ibapi::Error::Shutdown | ibapi::Error::ConnectionReset
+        )
+}
+
+/// An open `ibapi` subscription (dropping it cancels the request at the gateway).
+pub(crate) type Items<R> =
+    Pin<Box<dyn Stream<Item = Result<SubscriptionItem<R>, ibapi::Error>> + Send>>;
+
+/// Opens subscriptions on the current session.
+pub(crate) type Opener<R> = Box<
+    dyn FnMut(
+            Arc<ibapi::Client>,
+        ) -> Pin<Box<dyn Future<Output = Result<Items<R>, ibapi::Error>> + Send>>
+        + Send,
+>;
+
+/// Turns one `ibapi` item into ours (none, one or several).
+pub(crate) type Converter<R, T> = Box<dyn FnMut(R) -> Vec<T> + Send>;
+
+enum Phase<R> {
+    Opening,
+    Live(Items<R>),
+    Done,
+}
+
+struct Resubscribing<R, T> {
+    client: IbkrClient,
+    context: String,
+    open: Opener<R>,
+    convert: Converter<R, T>,
+    phase: Phase<R>,
+    ready: VecDeque<Result<StreamEvent<T>, Error>>,
+    interrupted: bool,
+}
+
+impl<R: Send + 'static, T: Send + 'static> Resubscribing<R, T> {
+    /// The next item, or `None` at the end.
+    async fn next(&mut self) -> Option<Result<StreamEvent<T>, Error>> {
+        loop {
+            if let Some(ready) = self.ready.pop_front() {
+                return Some(ready);
+            }
+            match &mut self.phase {
+                Phase::Done => return None,
+                Phase::Opening => self.open().await,
+                Phase::Live(subscription) => match subscription.next().await {
+                    Some(Ok(SubscriptionItem::Data(item))) => {
+                        let converted = (self.convert)(item);
+                        self.ready.extend(
+                            converted
+                                .into_iter()
+                                .map(|data| Ok(StreamEvent::Data(data))),
+                        );
+                    }
+                    Some(Ok(SubscriptionItem::Notice(notice))) => {
+                        self.ready.push_back(Ok(if notice.code == LAG_CODE {
+                            StreamEvent::Lagged {
+                                missed: first_number(&notice.message),
+                            }
+                        } else {
+                            StreamEvent::Notice {
+                                code: notice.code,
+                                message: notice.message,
+                            }
+                        }));
+                    }
+                    Some(Err(error)) if connection_lost(&error) => {
+                        self.interrupt(error.to_string());
+                    }
+                    Some(Err(error)) => {
+                        self.phase = Phase::Done;
+                        return Some(Err(Error::from_ibapi(error, &self.context)));
+                    }
+                    // The subscription ended: by itself if the session still stands,
+                    // else with the session.
+                    None if self.client.is_connected() => self.phase = Phase::Done,
+                    None => self.interrupt("the connection to the IB gateway was lost".into()),
+                },
+            }
+        }
+    }
+
+    fn interrupt(&mut self, reason: String) {
+        self.phase = Phase::Opening;
+        if !self.interrupted {
+            self.interrupted = true;
+            self.ready
+                .push_back(Ok(StreamEvent::Interrupted { reason }));
+        }
+    }
+
+    /// Subscribes on the current session, waiting for one if there is none.
+    async fn open(&mut self) {
+        let gateway = match self.client.gateway() {
+            Ok(gateway) => gateway,
+            Err(_) => {
+                if matches!(self.client.connection(), LinkState::Closed) {
+                    self.phase = Phase::Done;
+                    self.ready.push_back(Err(Error::NotConnected));
+                    return;
+                }
+                if !self.interrupted {
+                    self.interrupt("the connection to the IB gateway is down".into());
+                }
+                let mut watch = self.client.watch_connection();
+                let _ = tokio::time::timeout(Duration::from_millis(250), watch.changed()).await;
+                return;
+            }
+        };
+        match (self.open)(gateway).await {
+            Ok(subscription) => {
+                if std::mem::take(&mut self.interrupted) {
+                    self.ready.push_back(Ok(StreamEvent::Resumed));
+                }
+                self.phase = Phase::Live(subscription);
+            }
+            Err(error) if connection_lost(&error) => {
+                self.interrupt(error.to_string());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(error) => {
+                self.phase = Phase::Done;
+                self.ready
+                    .push_back(Err(Error::from_ibapi(error, &self.context)));
+            }
+        }
+    }
+}
+
+/// A stream that opens with `open` on the current session and again on every new one.
+/// The first subscription is opened before this returns, so its errors (no permission,
+/// limits) come back here rather than as the stream's first item.
+pub(crate) async fn resubscribing<R, T>(
+    client: &IbkrClient,
+    context: &str,
+    mut open: Opener<R>,
+    convert: Converter<R, T>,
+) -> Result<EventStream<T>, Error>
+where
+    R: Send + 'static,
+    T: Send + 'static,
+{
+    let gateway = client.gateway()?;
+    let first = client
+        .bounded("subscribe", context, open(Arc::clone(&gateway)))
+        .await?;
+    let state = Resubscribing {
+        client: client.clone(),
+        context: context.to_owned(),
+        open,
+        convert,
+        phase: Phase::Live(first),
+        ready: VecDeque::new(),
+        interrupted: false,
+    };
+    let stream = futures::stream::unfold(state, |mut state| async move {
+        let item = state.next().await?;
+        Some((item, state))
+    });
+    Ok(EventStream {
+        inner: Box::pin(stream),
+    })
+}
+
+/// The first whole number in `text` (how many frames a lag notice says were dropped).
+fn first_number(text: &str) -> u64 {
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|word| !word.is_empty())
+        .and_then(|word| word.parse().ok())
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lag_notice_says_how_many() {
+        assert_eq!(first_number("subscription lagged: 17 messages dropped"), 17);
+        assert_eq!(first_number("lagged"), 0);
+    }
+
+    #[test]
+    fn events_serialize_with_their_kind() {
+        let data: StreamEvent<u8> = StreamEvent::Data(3);
+        assert_eq!(
+            serde_json::to_value(&data).unwrap(),
+            serde_json::json!({"event": "data", "data": 3})
+        );
+        let gap: StreamEvent<u8> = StreamEvent::Interrupted {
+            reason: "lost".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&gap).unwrap(),
+            serde_json::json!({"event": "interrupted", "data": {"reason": "lost"}})
+        );
+    }
+}
