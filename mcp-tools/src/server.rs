@@ -86,7 +86,7 @@ impl TradingServer {
         if backpack.trading {
             router += Self::backpack_trading_router();
         }
-        if backpack.market || backpack.account {
+        if backpack.market || backpack.account || ibkr.market || ibkr.account {
             router += Self::watch_router();
         }
         if ibkr.market {

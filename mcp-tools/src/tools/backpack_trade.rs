@@ -46,8 +46,7 @@ pub struct PreviewParams {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateParams {
-    /// Exactly the `order` object the preview returned (its fields are described by
-    /// `backpack_preview_order`).
+    /// Exactly the `order` object the preview returned.
     #[schemars(with = "serde_json::Map<String, serde_json::Value>")]
     pub order: OrderExecutePayload,
     /// The preview's `confirmationToken` (single use, short-lived, this session only).

@@ -7,6 +7,7 @@ pub mod ibkr_read;
 pub mod ibkr_trade;
 pub mod status;
 pub mod watch;
+mod watch_ibkr;
 
 use rmcp::handler::server::common::FromContextPart;
 use rmcp::handler::server::tool::{IntoCallToolResult, ToolCallContext};

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::backpack_read::backpack_failure;
+use super::watch_ibkr::{self, IbkrWatch};
 use super::{Json, Parameters};
 use crate::error::{ErrorCode, ToolError};
 use crate::server::TradingServer;
@@ -61,6 +62,17 @@ impl WatchStream {
     }
 }
 
+/// Which venue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum WatchVenue {
+    /// Backpack.
+    #[default]
+    Backpack,
+    /// IBKR.
+    Ibkr,
+}
+
 /// The `watch` tool's arguments.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -70,7 +82,10 @@ pub struct WatchParams {
     /// start: what to watch.
     #[serde(default)]
     pub stream: Option<WatchStream>,
-    /// Needed for book, trades, ticker.
+    /// Default backpack.
+    #[serde(default)]
+    pub venue: WatchVenue,
+    /// For book, trades, ticker.
     #[serde(default)]
     pub symbol: Option<Symbol>,
     /// orders: only this order.
@@ -79,13 +94,13 @@ pub struct WatchParams {
     /// From start.
     #[serde(default)]
     pub id: Option<String>,
-    /// nextCursor of the last read.
+    /// From the last read.
     #[serde(default)]
     pub cursor: Option<u64>,
     /// Max 55000 (default 25000).
     #[serde(default)]
     pub wait_ms: Option<u64>,
-    /// Wait until the order ends.
+    /// Orders: wait for the end.
     #[serde(default)]
     pub until_final: Option<bool>,
 }
@@ -121,13 +136,22 @@ fn invalid(message: impl Into<String>) -> ToolError {
 }
 
 fn is_final(status: &str) -> bool {
-    matches!(status, "Filled" | "Cancelled" | "Expired" | "TriggerFailed")
+    matches!(
+        status,
+        "Filled"
+            | "Cancelled"
+            | "Expired"
+            | "TriggerFailed"
+            | "ApiCancelled"
+            | "Inactive"
+            | "NotAtGateway"
+    )
 }
 
 #[tool_router(router = watch_router, vis = "pub(crate)")]
 impl TradingServer {
     #[tool(
-        description = "Watch Backpack orders, positions, book, trades or ticker: start gives an id; read waits waitMs for news after cursor (untilFinal: until the order ends); stop.",
+        description = "Watch orders, positions, ticker (Backpack also book, trades): start gives an id; read waits waitMs for news after cursor (untilFinal: until the order ends); stop.",
         annotations(read_only_hint = true, open_world_hint = true)
     )]
     async fn watch(
@@ -162,6 +186,9 @@ impl TradingServer {
         let stream = p.stream.ok_or_else(|| {
             invalid("start needs stream: orders, positions, book, trades or ticker")
         })?;
+        if p.venue == WatchVenue::Ibkr {
+            return self.start_ibkr_watch(stream, p).await;
+        }
         let tiers = self.state.config.backpack.tiers;
         let private = matches!(stream, WatchStream::Orders | WatchStream::Positions);
         if (private && !tiers.account) || (!private && !tiers.market) {
@@ -255,6 +282,69 @@ impl TradingServer {
             id: watch.id.clone(),
             note: Some(format!(
                 "watching {}; read it with action read and this id",
+                stream.name()
+            )),
+            ..WatchView::default()
+        })
+    }
+
+    async fn start_ibkr_watch(
+        &self,
+        stream: WatchStream,
+        p: WatchParams,
+    ) -> Result<WatchView, ToolError> {
+        let tiers = self.state.config.ibkr.tiers;
+        let what = match stream {
+            WatchStream::Orders if tiers.account => {
+                let order_id = match &p.order_id {
+                    Some(id) => Some(ibkr_sdk::OrderId(
+                        id.as_str()
+                            .parse()
+                            .map_err(|_| invalid("an IBKR orderId is a whole number"))?,
+                    )),
+                    None => None,
+                };
+                IbkrWatch::Orders(order_id)
+            }
+            WatchStream::Positions if tiers.account => IbkrWatch::Positions,
+            WatchStream::Ticker if tiers.market => {
+                let symbol = p.symbol.as_ref().map(Symbol::as_str).unwrap_or_default();
+                IbkrWatch::Quote(
+                    watch_ibkr::stock_symbol(symbol)
+                        .ok_or_else(|| invalid("watching an IBKR ticker needs a stock symbol"))?,
+                )
+            }
+            WatchStream::Orders | WatchStream::Positions | WatchStream::Ticker => {
+                return Err(ToolError::new(
+                    ErrorCode::ToolDisabled,
+                    format!("watching IBKR {} is off on this server", stream.name()),
+                ));
+            }
+            WatchStream::Book | WatchStream::Trades => {
+                return Err(watch_ibkr::not_offered(stream.name()));
+            }
+        };
+        let symbol = match &what {
+            IbkrWatch::Quote(symbol) => Some(symbol.clone()),
+            _ => None,
+        };
+        let venue = self.state.ibkr().await?;
+        let watch = self
+            .state
+            .watches
+            .open(stream.name(), symbol)
+            .map_err(|_| invalid(format!("{MAX_WATCHES} watches are open: stop one first")))?;
+        match watch_ibkr::start(&venue, what, &watch).await {
+            Ok(task) => watch.attach(task),
+            Err(error) => {
+                self.state.watches.close(&watch.id);
+                return Err(error);
+            }
+        }
+        Ok(WatchView {
+            id: watch.id.clone(),
+            note: Some(format!(
+                "watching IBKR {}; read it with action read and this id",
                 stream.name()
             )),
             ..WatchView::default()

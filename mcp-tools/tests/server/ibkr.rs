@@ -296,7 +296,11 @@ async fn a_restarted_gateway_heals_without_restarting_the_server() {
         healthy = ibkr_status(&h).await;
     }
     assert_eq!(healthy["health"]["healthy"], true, "{healthy}");
-    assert!(back.elapsed() < Duration::from_secs(3), "{:?}", back.elapsed());
+    assert!(
+        back.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        back.elapsed()
+    );
     let quotes = h
         .ok("ibkr_get_quote", json!({ "contracts": [aapl()] }))
         .await;

@@ -20,6 +20,7 @@ mod rules;
 mod safety;
 mod tools_list;
 mod watch;
+mod watch_ibkr;
 
 #[path = "../common/mod.rs"]
 mod common;
