@@ -125,6 +125,7 @@ impl IbkrClient {
         });
         if let Some(session) = inner.link.session() {
             OrderTracker::follow(&inner, &session).await?;
+            crate::connection::watch_notices(&inner, &session);
         }
         tokio::spawn(crate::connection::supervise(Arc::downgrade(&inner)));
         Ok(Self { inner })
@@ -257,6 +258,10 @@ impl IbkrClient {
     /// The current session's `ibapi` client, or [`Error::NotConnected`] while there is none.
     pub(crate) fn gateway(&self) -> Result<Arc<ibapi::Client>, Error> {
         self.inner.link.gateway()
+    }
+
+    pub(crate) fn watch_market_data(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.link.watch_market_data()
     }
 
     pub(crate) fn tracker(&self) -> &OrderTracker {

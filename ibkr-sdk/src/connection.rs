@@ -84,6 +84,9 @@ pub(crate) struct Session {
 pub(crate) struct Link {
     session: RwLock<Option<Arc<Session>>>,
     state: watch::Sender<LinkState>,
+    /// Counts the gateway's "market data lost" notices (1101): market-data streams
+    /// subscribe again on each.
+    market_data_epoch: watch::Sender<u64>,
 }
 
 impl Link {
@@ -98,7 +101,13 @@ impl Link {
                 session: 1,
                 since: now,
             }),
+            market_data_epoch: watch::Sender::new(0),
         }
+    }
+
+    /// Watches the "market data lost" count (see [`watch_notices`]).
+    pub(crate) fn watch_market_data(&self) -> watch::Receiver<u64> {
+        self.market_data_epoch.subscribe()
     }
 
     /// The session in use, if it is up.
@@ -239,9 +248,51 @@ pub(crate) async fn supervise(client: Weak<Inner>) {
             return;
         };
         if let Some(inner) = client.upgrade() {
+            watch_notices(&inner, &session);
             inner.orders.resume(&inner, session).await;
         }
     }
+}
+
+/// Follows `session`'s gateway-wide notices until it ends: after IBKR's servers come back
+/// with market data lost (1101) every market-data stream subscribes again, and after 1101
+/// or 1102 the orders being followed are read back (fills may have happened meanwhile).
+pub(crate) fn watch_notices(client: &Arc<Inner>, session: &Session) {
+    let Ok(mut notices) = session.gateway.notice_stream() else {
+        return;
+    };
+    let weak = Arc::downgrade(client);
+    let number = session.number;
+    tokio::spawn(async move {
+        while let Some(notice) = notices.next().await {
+            let Some(inner) = weak.upgrade() else { return };
+            match notice.code {
+                1100 => tracing::warn!(
+                    session = number,
+                    "the IB gateway lost its connection to IBKR's servers"
+                ),
+                1101 | 1102 => {
+                    let lost = notice.code == 1101;
+                    tracing::warn!(
+                        session = number,
+                        market_data_lost = lost,
+                        "the IB gateway is connected to IBKR's servers again"
+                    );
+                    if lost {
+                        inner
+                            .link
+                            .market_data_epoch
+                            .send_modify(|epoch| *epoch += 1);
+                    }
+                    if inner.link.session().is_some_and(|s| s.number == number) {
+                        let client = Arc::clone(&inner);
+                        tokio::spawn(async move { client.orders.reconcile(&client).await });
+                    }
+                }
+                _ => {}
+            }
+        }
+    });
 }
 
 /// Retires the lost session and tells everyone; returns the number of the lost session.

@@ -1,12 +1,19 @@
 //! Round trips through `ibkr-sdk` to the fake TWS gateway on loopback, next to the same
 //! calls made with `ibapi` directly (the floor the SDK adds to): the gateway's time, a
 //! quote snapshot, placing an order until IBKR acknowledges it, cancelling it until IBKR
-//! confirms. Concurrency 1; the fake runs on its own thread, the client on the main one.
-//! One JSON line per case and client on stdout (`throughput_rps` counts both clients' calls),
-//! then the SDK / `ibapi` ratio of the medians.
+//! confirms, and the time from a fill at the gateway to the order-update stream's item
+//! (`ibapi`'s `order_update_stream` against the SDK's `order_updates`). Concurrency 1; the
+//! fake runs on its own thread, the client on the main one. One JSON line per case and
+//! client on stdout (`throughput_rps` counts both clients' calls), then the SDK / `ibapi`
+//! ratio of the medians.
+//!
+//! With `--recovery`, it measures instead how long after a gateway comes back from an
+//! outage of `--outage-secs` (default 20) the first call succeeds, for the SDK (its own
+//! reconnection) and for `ibapi` with its default reconnection, `--rounds` times (default 3).
 //!
 //! ```text
 //! cargo run --release -p benches --bin ibkr-roundtrip [-- --iterations 2000]
+//! cargo run --release -p benches --bin ibkr-roundtrip -- --recovery [--outage-secs 20 --rounds 3]
 //! ```
 
 #![allow(
@@ -18,6 +25,7 @@
 )]
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use benches::Line;
@@ -91,8 +99,9 @@ async fn timed(call: impl Future<Output = ()>) -> Vec<Duration> {
     vec![t.elapsed()]
 }
 
-/// A fake gateway on its own thread and runtime; returns its port.
-fn start_fake() -> u16 {
+/// A fake gateway on its own thread and runtime; returns it with a handle to that runtime
+/// (to restart it there).
+fn start_fake() -> (Arc<FakeTws>, tokio::runtime::Handle) {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -101,11 +110,60 @@ fn start_fake() -> u16 {
             .unwrap();
         runtime.block_on(async {
             let fake = FakeTws::builder().record_requests(false).start().await;
-            tx.send(fake.address().port()).unwrap();
+            tx.send((Arc::new(fake), tokio::runtime::Handle::current()))
+                .unwrap();
             std::future::pending::<()>().await;
         });
     });
     rx.recv().unwrap()
+}
+
+/// The SDK and raw `ibapi` each wait for a gateway outage of `outage` to end; prints how
+/// long after the gateway is back each first succeeds, per round.
+async fn recovery(
+    fake: &Arc<FakeTws>,
+    fake_runtime: &tokio::runtime::Handle,
+    outage: Duration,
+    rounds: usize,
+) {
+    let port = fake.address().port();
+    let sdk = IbkrClient::connect(Config::paper("127.0.0.1", port))
+        .await
+        .unwrap();
+    let raw = ibapi::Client::connect(&format!("127.0.0.1:{port}"), 2)
+        .await
+        .unwrap();
+    for round in 1..=rounds {
+        fake.stop();
+        tokio::time::sleep(outage).await;
+        let back = Instant::now();
+        let restarting = Arc::clone(fake);
+        fake_runtime
+            .spawn(async move { restarting.restart().await })
+            .await
+            .unwrap()
+            .unwrap();
+        let (mut sdk_back, mut raw_back) = (None, None);
+        while sdk_back.is_none() || raw_back.is_none() {
+            if sdk_back.is_none() && sdk.healthcheck().await.is_ok() {
+                sdk_back = Some(back.elapsed());
+            }
+            if raw_back.is_none()
+                && tokio::time::timeout(Duration::from_millis(200), raw.server_time())
+                    .await
+                    .is_ok_and(|r| r.is_ok())
+            {
+                raw_back = Some(back.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        println!(
+            "{{\"case\":\"first_call_after_outage\",\"round\":{round},\"outage_s\":{},\"sdk_ms\":{},\"ibapi_ms\":{}}}",
+            outage.as_secs(),
+            sdk_back.unwrap_or_default().as_millis(),
+            raw_back.unwrap_or_default().as_millis()
+        );
+    }
 }
 
 fn main() {
@@ -116,11 +174,25 @@ fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|n| n.parse().ok())
         .unwrap_or(2_000usize);
-    let port = start_fake();
+    let (fake, fake_runtime) = start_fake();
+    let port = fake.address().port();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
+    if args.iter().any(|a| a == "--recovery") {
+        let number = |flag: &str, default: u64| {
+            args.iter()
+                .position(|a| a == flag)
+                .and_then(|i| args.get(i + 1))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(default)
+        };
+        let outage = Duration::from_secs(number("--outage-secs", 20));
+        let rounds = usize::try_from(number("--rounds", 3)).unwrap();
+        runtime.block_on(recovery(&fake, &fake_runtime, outage, rounds));
+        return;
+    }
     runtime.block_on(async {
         let mut config = Config::paper("127.0.0.1", port);
         config.orders_enabled = true;
@@ -212,6 +284,60 @@ fn main() {
                 let t = Instant::now();
                 sdk.orders().cancel(placed.order_id).await.unwrap();
                 vec![took, t.elapsed()]
+            },
+        )
+        .await;
+
+        // A resting buy fills when the price drops to it; both wait on their order-update
+        // stream for the fill's status, timed from the price move at the gateway.
+        let aapl_id = fake.con_id("AAPL", "STK").unwrap();
+        let market: rust_decimal::Decimal = "189.5".parse().unwrap();
+        let through: rust_decimal::Decimal = "188.9".parse().unwrap();
+        let raw_updates = tokio::sync::Mutex::new(raw.order_update_stream().await.unwrap());
+        let sdk_updates = tokio::sync::Mutex::new(sdk.order_updates());
+        let resting = OrderSpec::limit(aapl.clone(), Action::Buy, 1.into(), "189".parse().unwrap());
+        compare(
+            &["fill_to_update"],
+            iterations,
+            || async {
+                fake.set_last(aapl_id, market);
+                let order = order_builder::limit_order(IbAction::Buy, 1.0, 189.0);
+                let id = raw.next_order_id();
+                let mut placed = raw.place_order(id, &raw_contract, &order).await.unwrap();
+                while let Some(Ok(SubscriptionItem::Data(item))) = placed.next().await {
+                    if matches!(item, PlaceOrder::OrderStatus(_)) {
+                        break;
+                    }
+                }
+                let mut updates = raw_updates.lock().await;
+                let t = Instant::now();
+                fake.set_last(aapl_id, through);
+                while let Some(Ok(SubscriptionItem::Data(update))) = updates.next().await {
+                    if let ibapi::orders::OrderUpdate::OrderStatus(status) = update
+                        && status.order_id == id
+                        && status.status == ibapi::orders::OrderStatusKind::Filled
+                    {
+                        break;
+                    }
+                }
+                vec![t.elapsed()]
+            },
+            || async {
+                fake.set_last(aapl_id, market);
+                let placed = sdk.orders().place(&resting).await.unwrap();
+                let mut updates = sdk_updates.lock().await;
+                let t = Instant::now();
+                fake.set_last(aapl_id, through);
+                while let Some(event) = updates.next().await {
+                    if let ibkr_sdk::StreamEvent::Data(update) = event
+                        && update.report.order_id == placed.order_id
+                        && update.change == ibkr_sdk::OrderChange::Status
+                        && update.report.status == ibkr_sdk::OrderStatus::Filled
+                    {
+                        break;
+                    }
+                }
+                vec![t.elapsed()]
             },
         )
         .await;

@@ -259,6 +259,11 @@ impl OrderTracker {
             tracing::error!(%error, "cannot follow order updates after the reconnect");
         }
         let _ = self.feed.send(Feed::Resumed);
+        self.reconcile(inner).await;
+    }
+
+    /// Reads back the orders that were working or in doubt and sends where each stands.
+    pub(crate) async fn reconcile(&self, inner: &Arc<Inner>) {
         let ids = self.lock().to_reconcile();
         if ids.is_empty() {
             return;

@@ -6,7 +6,7 @@ use ibapi::accounts::types::AccountId;
 use ibapi::accounts::{PnL, PositionUpdate as IbPosition};
 use serde::Serialize;
 
-use super::{EventStream, resubscribing};
+use super::{EventStream, Kind, resubscribing};
 use crate::account::AccountApi;
 use crate::boundary;
 use crate::error::Error;
@@ -75,7 +75,7 @@ impl AccountApi<'_> {
                 IbPosition::Position(_) => Vec::new(),
                 IbPosition::PositionEnd => vec![PositionUpdate::End],
             });
-        resubscribing(self.client(), "", open, convert).await
+        resubscribing(self.client(), Kind::Account, "", open, convert).await
     }
 
     /// The account's PnL as the gateway pushes it, resubscribed after a reconnect.
@@ -99,6 +99,6 @@ impl AccountApi<'_> {
                 realized: pnl.realized_pnl.and_then(money),
             }]
         });
-        resubscribing(self.client(), "", open, convert).await
+        resubscribing(self.client(), Kind::Account, "", open, convert).await
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use ibapi::market_data::realtime::{Quote as IbQuote, TickTypes};
 use serde::Serialize;
 
-use super::{EventStream, resubscribing};
+use super::{EventStream, Kind, resubscribing};
 use crate::client::IbkrClient;
 use crate::contracts::{ContractSpec, ResolvedContract};
 use crate::error::Error;
@@ -70,5 +70,5 @@ async fn quote_stream(
             Vec::new()
         }
     });
-    resubscribing(client, &symbol, open, convert).await
+    resubscribing(client, Kind::MarketData, &symbol, open, convert).await
 }

@@ -1,15 +1,21 @@
-//! Live streams from the gateway that survive reconnects: quotes, positions, PnL (here) and
-//! this client's order updates ([`IbkrClient::order_updates`]).
+//! Live streams from the gateway that survive reconnects: quotes, 5-second bars, tick-by-tick
+//! trades and bid/ask, depth, positions, PnL (here) and this client's order updates
+//! ([`IbkrClient::order_updates`](crate::IbkrClient::order_updates)).
 //!
 //! Every stream yields [`StreamEvent`]s. When the connection is lost the stream says so
 //! ([`StreamEvent::Interrupted`]: what happens from then on is missing), waits for the
 //! client to reconnect, subscribes again by itself and says so ([`StreamEvent::Resumed`]:
 //! the new subscription starts with its current state again, so replace rather than add).
+//! When IBKR's servers come back to the gateway with market data lost (notice 1101), the
+//! market-data streams do the same (the socket stayed up; account streams are kept). A
+//! stream does this work when it is polled: a consumer waiting on `next()` sees it at once.
 //! Dropping a stream cancels its subscription at the gateway. A stream ends with an
-//! `Err` only for what resubscribing cannot fix: no permission, a market-data line or
+//! `Err` (often its first item: the gateway refuses a request after accepting it) only for
+//! what resubscribing cannot fix: no permission, a market-data line or
 //! subscription limit ([`Error::SubscriptionLimit`]), pacing, an unknown contract.
 
 mod account;
+mod live;
 mod market;
 
 use std::collections::VecDeque;
@@ -24,6 +30,7 @@ use ibapi::subscriptions::SubscriptionItem;
 use serde::Serialize;
 
 pub use account::{PnlUpdate, PositionUpdate};
+pub use live::{BidAskTick, BookSide, DepthUpdate, RealtimeBar, TradeTick};
 pub use market::QuoteUpdate;
 
 use crate::client::IbkrClient;
@@ -129,6 +136,8 @@ struct Resubscribing<R, T> {
     phase: Phase<R>,
     ready: VecDeque<Result<StreamEvent<T>, Error>>,
     interrupted: bool,
+    /// For market-data streams: the gateway's "market data lost" count, to subscribe again.
+    market_data: Option<tokio::sync::watch::Receiver<u64>>,
 }
 
 impl<R: Send + 'static, T: Send + 'static> Resubscribing<R, T> {
@@ -141,39 +150,48 @@ impl<R: Send + 'static, T: Send + 'static> Resubscribing<R, T> {
             match &mut self.phase {
                 Phase::Done => return None,
                 Phase::Opening => self.open().await,
-                Phase::Live(subscription) => match subscription.next().await {
-                    Some(Ok(SubscriptionItem::Data(item))) => {
-                        let converted = (self.convert)(item);
-                        self.ready.extend(
-                            converted
-                                .into_iter()
-                                .map(|data| Ok(StreamEvent::Data(data))),
-                        );
-                    }
-                    Some(Ok(SubscriptionItem::Notice(notice))) => {
-                        self.ready.push_back(Ok(if notice.code == LAG_CODE {
-                            StreamEvent::Lagged {
-                                missed: first_number(&notice.message),
+                Phase::Live(subscription) => {
+                    match next_or_lost(subscription, &mut self.market_data).await {
+                        Lost::MarketData => self.interrupt(
+                            "IBKR's servers reconnected with market data lost (1101)".into(),
+                        ),
+                        Lost::No(item) => match item {
+                            Some(Ok(SubscriptionItem::Data(item))) => {
+                                let converted = (self.convert)(item);
+                                self.ready.extend(
+                                    converted
+                                        .into_iter()
+                                        .map(|data| Ok(StreamEvent::Data(data))),
+                                );
                             }
-                        } else {
-                            StreamEvent::Notice {
-                                code: notice.code,
-                                message: notice.message,
+                            Some(Ok(SubscriptionItem::Notice(notice))) => {
+                                self.ready.push_back(Ok(if notice.code == LAG_CODE {
+                                    StreamEvent::Lagged {
+                                        missed: first_number(&notice.message),
+                                    }
+                                } else {
+                                    StreamEvent::Notice {
+                                        code: notice.code,
+                                        message: notice.message,
+                                    }
+                                }));
                             }
-                        }));
+                            Some(Err(error)) if connection_lost(&error) => {
+                                self.interrupt(error.to_string());
+                            }
+                            Some(Err(error)) => {
+                                self.phase = Phase::Done;
+                                return Some(Err(Error::from_ibapi(error, &self.context)));
+                            }
+                            // The subscription ended: by itself if the session still stands,
+                            // else with the session.
+                            None if self.client.is_connected() => self.phase = Phase::Done,
+                            None => {
+                                self.interrupt("the connection to the IB gateway was lost".into())
+                            }
+                        },
                     }
-                    Some(Err(error)) if connection_lost(&error) => {
-                        self.interrupt(error.to_string());
-                    }
-                    Some(Err(error)) => {
-                        self.phase = Phase::Done;
-                        return Some(Err(Error::from_ibapi(error, &self.context)));
-                    }
-                    // The subscription ended: by itself if the session still stands,
-                    // else with the session.
-                    None if self.client.is_connected() => self.phase = Phase::Done,
-                    None => self.interrupt("the connection to the IB gateway was lost".into()),
-                },
+                }
             }
         }
     }
@@ -225,11 +243,40 @@ impl<R: Send + 'static, T: Send + 'static> Resubscribing<R, T> {
     }
 }
 
+enum Lost<I> {
+    MarketData,
+    No(I),
+}
+
+/// The subscription's next item, unless the gateway reports market data lost first.
+async fn next_or_lost<R>(
+    subscription: &mut Items<R>,
+    market_data: &mut Option<tokio::sync::watch::Receiver<u64>>,
+) -> Lost<Option<Result<SubscriptionItem<R>, ibapi::Error>>> {
+    match market_data {
+        Some(epoch) => tokio::select! {
+            biased;
+            Ok(()) = epoch.changed() => Lost::MarketData,
+            item = subscription.next() => Lost::No(item),
+        },
+        None => Lost::No(subscription.next().await),
+    }
+}
+
+/// Whether a stream carries market data (subscribed again when IBKR loses it) or account
+/// data (kept by the gateway).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    MarketData,
+    Account,
+}
+
 /// A stream that opens with `open` on the current session and again on every new one.
-/// The first subscription is opened before this returns, so its errors (no permission,
-/// limits) come back here rather than as the stream's first item.
+/// The first subscription is sent before this returns; the gateway's refusal of it (no
+/// permission, a limit) arrives as the stream's first item, an `Err` that ends it.
 pub(crate) async fn resubscribing<R, T>(
     client: &IbkrClient,
+    kind: Kind,
     context: &str,
     mut open: Opener<R>,
     convert: Converter<R, T>,
@@ -238,6 +285,11 @@ where
     R: Send + 'static,
     T: Send + 'static,
 {
+    let market_data = (kind == Kind::MarketData).then(|| {
+        let mut epoch = client.watch_market_data();
+        epoch.mark_unchanged();
+        epoch
+    });
     let gateway = client.gateway()?;
     let first = client
         .bounded("subscribe", context, open(Arc::clone(&gateway)))
@@ -250,6 +302,7 @@ where
         phase: Phase::Live(first),
         ready: VecDeque::new(),
         interrupted: false,
+        market_data,
     };
     let stream = futures::stream::unfold(state, |mut state| async move {
         let item = state.next().await?;

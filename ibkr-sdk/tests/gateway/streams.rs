@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use ibkr_sdk::streams::{PositionUpdate, QuoteUpdate};
+use ibkr_sdk::streams::{
+    BidAskTick, BookSide, DepthUpdate, PositionUpdate, QuoteUpdate, TradeTick,
+};
 use ibkr_sdk::{Action, ContractSpec, Error, OrderChange, OrderSpec, OrderStatus, StreamEvent};
 use testkit::tws::{DataPermission, FakeTws, RequestKind};
 
@@ -36,6 +38,29 @@ where
             StreamEvent::Interrupted { .. } => markers.push("interrupted"),
             StreamEvent::Resumed => markers.push("resumed"),
             _ => {}
+        }
+    }
+}
+
+/// The error that ends a stream the gateway refuses (when opening it, or as its first
+/// item).
+async fn refusal<T, S>(opened: Result<S, Error>) -> Error
+where
+    S: Stream<Item = Result<StreamEvent<T>, Error>> + Unpin,
+{
+    let mut stream = match opened {
+        Err(error) => return error,
+        Ok(stream) => stream,
+    };
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("an item within 10 s")
+        {
+            Some(Err(error)) => return error,
+            Some(Ok(StreamEvent::Data(_))) => panic!("data from a refused stream"),
+            Some(Ok(_)) => {}
+            None => panic!("ended without an error"),
         }
     }
 }
@@ -83,23 +108,13 @@ async fn a_quote_stream_without_permission_is_a_typed_error() {
     let mut config = super::config(&fake, false);
     config.delayed_data_fallback = false;
     let client = ibkr_sdk::IbkrClient::connect(config).await.unwrap();
-    let opened = client
-        .market_data()
-        .quote_stream(&ContractSpec::stock("AAPL"))
-        .await;
-    let error = match opened {
-        Err(error) => error,
-        Ok(mut stream) => loop {
-            match tokio::time::timeout(Duration::from_secs(10), stream.next())
-                .await
-                .unwrap()
-            {
-                Some(Err(error)) => break error,
-                Some(Ok(_)) => {}
-                None => panic!("ended without an error"),
-            }
-        },
-    };
+    let error = refusal(
+        client
+            .market_data()
+            .quote_stream(&ContractSpec::stock("AAPL"))
+            .await,
+    )
+    .await;
     assert!(
         matches!(error, Error::NoMarketDataPermission { .. }),
         "{error:?}"
@@ -185,4 +200,158 @@ async fn order_updates_carry_statuses_fills_and_commissions() {
     assert_eq!(last.report.filled, 3.into());
     assert!(last.report.fills[0].commission.is_some());
     drop(fake);
+}
+
+#[tokio::test]
+async fn bars_ticks_and_depth_stream_and_cancel_at_the_gateway_when_dropped() {
+    let fake = FakeTws::start().await;
+    let client = connect(&fake, false).await;
+    let aapl = ContractSpec::stock("AAPL");
+    let data = client.market_data();
+    let mut bars = data.realtime_bars(&aapl).await.unwrap();
+    let mut trades = data.trade_ticks(&aapl).await.unwrap();
+    let mut quotes = data.bid_ask_ticks(&aapl).await.unwrap();
+    let mut depth = data.depth(&aapl, 3).await.unwrap();
+
+    // Depth: three inserts a side, best first.
+    let mut inserted = Vec::new();
+    while inserted.len() < 6 {
+        if let StreamEvent::Data(DepthUpdate::Insert { side, position, .. }) =
+            next(&mut depth).await
+        {
+            inserted.push((side, position));
+        }
+    }
+    assert!(inserted.contains(&(BookSide::Bid, 0)) && inserted.contains(&(BookSide::Ask, 2)));
+
+    fake.set_last(AAPL, dec("190.25"));
+    let (trade, _) = until(&mut trades, |t: &TradeTick| t.price == dec("190.25").into()).await;
+    assert_eq!(trade.exchange, "NASDAQ");
+    let (touch, _) = until(&mut quotes, |q: &BidAskTick| q.bid == dec("190.24").into()).await;
+    assert_eq!(touch.ask, dec("190.26").into());
+    let (update, _) = until(&mut depth, |d: &DepthUpdate| {
+        matches!(
+            d,
+            DepthUpdate::Update {
+                side: BookSide::Bid,
+                position: 0,
+                ..
+            }
+        )
+    })
+    .await;
+    assert!(matches!(update, DepthUpdate::Update { price, .. } if price == dec("190.24").into()));
+
+    fake.set_last(AAPL, dec("190.75"));
+    fake.close_bars();
+    let (bar, _) = until(&mut bars, |_| true).await;
+    assert_eq!(
+        (bar.open, bar.high, bar.close),
+        (
+            dec("190.25").into(),
+            dec("190.75").into(),
+            dec("190.75").into()
+        )
+    );
+    assert_eq!(bar.count, 2);
+
+    for (stream, kind) in [
+        (RequestKind::CancelRealTimeBars, "bars"),
+        (RequestKind::CancelTickByTick, "ticks"),
+        (RequestKind::CancelMarketDepth, "depth"),
+    ] {
+        assert_eq!(fake.count(stream), 0, "{kind} cancelled early");
+    }
+    drop((bars, trades, quotes, depth));
+    assert!(
+        eventually(Duration::from_secs(3), || {
+            fake.count(RequestKind::CancelRealTimeBars) == 1
+                && fake.count(RequestKind::CancelTickByTick) == 2
+                && fake.count(RequestKind::CancelMarketDepth) == 1
+        })
+        .await,
+        "the gateway did not see every cancel"
+    );
+}
+
+#[tokio::test]
+async fn stream_limits_are_typed_errors_and_a_freed_line_can_be_used_again() {
+    let fake = FakeTws::builder().market_data_lines(2).start().await;
+    let client = connect(&fake, false).await;
+    let data = client.market_data();
+    let aapl = ContractSpec::stock("AAPL");
+    let first = data.quote_stream(&aapl).await.unwrap();
+    let _second = data.trade_ticks(&aapl).await.unwrap();
+    let error = refusal(data.quote_stream(&ContractSpec::stock("MSFT")).await).await;
+    assert!(
+        matches!(error, Error::SubscriptionLimit { code: 101, .. }),
+        "{error:?}"
+    );
+    let error = refusal(data.bid_ask_ticks(&aapl).await).await;
+    assert!(
+        matches!(error, Error::SubscriptionLimit { code: 10190, .. }),
+        "{error:?}"
+    );
+    drop(first);
+    assert!(
+        eventually(Duration::from_secs(3), || fake
+            .count(RequestKind::CancelMarketData)
+            == 1)
+        .await
+    );
+    let mut msft = data
+        .quote_stream(&ContractSpec::stock("MSFT"))
+        .await
+        .unwrap();
+    let (quote, _) = until(&mut msft, |u: &QuoteUpdate| u.quote.bid.is_some()).await;
+    assert_eq!(quote.quote.contract, "STK MSFT");
+
+    let fake = FakeTws::start().await;
+    let client = connect(&fake, false).await;
+    let data = client.market_data();
+    let mut books = Vec::new();
+    for _ in 0..3 {
+        books.push(data.depth(&aapl, 1).await.unwrap());
+    }
+    let error = refusal(data.depth(&aapl, 1).await).await;
+    assert!(
+        matches!(error, Error::SubscriptionLimit { code: 309, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn market_data_lost_at_ibkr_is_subscribed_again_and_data_kept_is_not() {
+    let fake = FakeTws::start().await;
+    let client = connect(&fake, false).await;
+    let mut quotes = client
+        .market_data()
+        .quote_stream(&ContractSpec::stock("AAPL"))
+        .await
+        .unwrap();
+    let mut positions = client.account().position_stream().await.unwrap();
+    until(&mut quotes, |u: &QuoteUpdate| u.quote.bid.is_some()).await;
+    until(&mut positions, |p: &PositionUpdate| {
+        *p == PositionUpdate::End
+    })
+    .await;
+
+    // Restored with data kept: nothing to do, the stream goes on.
+    fake.servers_lost();
+    fake.servers_back(false);
+    fake.set_last(AAPL, dec("191.5"));
+    let (_, markers) = until(&mut quotes, last_is("191.5")).await;
+    assert!(markers.is_empty(), "{markers:?}");
+
+    // Restored with data lost: the gateway voided the stream; the SDK subscribes again
+    // (and the new subscription starts from the quote now).
+    let requested = fake.count(RequestKind::MarketData);
+    fake.servers_back(true);
+    fake.set_last(AAPL, dec("192.5"));
+    let (_, markers) = until(&mut quotes, last_is("192.5")).await;
+    assert_eq!(markers, ["interrupted", "resumed"]);
+    assert_eq!(fake.count(RequestKind::MarketData), requested + 1);
+    fake.set_last(AAPL, dec("193.5"));
+    until(&mut quotes, last_is("193.5")).await;
+    assert!(client.is_connected(), "the socket stayed up");
 }

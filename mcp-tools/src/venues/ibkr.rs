@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ibkr_sdk::{Config, IbkrClient};
+use ibkr_sdk::{Config, IbkrClient, LinkState};
 use testkit::tws::FakeTws;
 
 use super::Health;
@@ -106,7 +106,21 @@ impl IbkrVenue {
                 round_trip_ms: None,
                 endpoint,
                 account: Some(self.client.account_id().to_owned()),
-                error: Some(error.to_string()),
+                error: Some(match self.client.connection() {
+                    LinkState::Reconnecting {
+                        since,
+                        attempts,
+                        last_error,
+                    } => format!(
+                        "the gateway is away since {}; reconnecting by itself ({attempts} attempts{})",
+                        since.format("%H:%M:%S UTC"),
+                        last_error.map_or(String::new(), |e| format!(", last: {e}"))
+                    ),
+                    LinkState::Refused { reason, .. } => format!(
+                        "trading stopped: the gateway came back with an account this server must not use ({reason})"
+                    ),
+                    _ => error.to_string(),
+                }),
             },
         }
     }

@@ -280,7 +280,22 @@ async fn a_restarted_gateway_heals_without_restarting_the_server() {
     assert_eq!(ibkr_status(&h).await["health"]["healthy"], true);
 
     gateway.stop();
-    let down = ibkr_status(&h).await;
+    let mut down = ibkr_status(&h).await;
+    for _ in 0..100 {
+        let error = down["health"]["error"].as_str().unwrap_or_default();
+        if error.contains("reconnecting by itself") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        down = ibkr_status(&h).await;
+    }
+    assert!(
+        down["health"]["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("reconnecting by itself"),
+        "{down}"
+    );
     assert_eq!(down["health"]["healthy"], false, "{down}");
     let quotes = h
         .ok("ibkr_get_quote", json!({ "contracts": [aapl()] }))

@@ -7,7 +7,7 @@
 //! Prints one JSON line `{"host": ..., "port": ..., "account": ...}` on stdout when ready,
 //! then serves until killed. A paper account `DU1234567` with $100,000; AAPL, MSFT, SPY,
 //! three ES futures, AAPL options and the SPX index. With `--walk-ms`, prices take a
-//! seeded random walk so resting orders fill.
+//! seeded random walk so resting orders fill. Real-time bar streams get a bar every 5 s.
 //!
 //! It reads commands on stdin, one per line, to act out what a gateway does to its clients:
 //!
@@ -86,9 +86,11 @@ async fn main() -> anyhow::Result<()> {
     }
     let _walk =
         (args.walk_ms > 0).then(|| fake.walk(Duration::from_millis(args.walk_ms), args.seed));
+    let mut bars = tokio::time::interval(Duration::from_secs(5));
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
     loop {
         tokio::select! {
+            _ = bars.tick() => fake.close_bars(),
             signal = tokio::signal::ctrl_c() => {
                 signal.context("waiting for ctrl-c")?;
                 return Ok(());
@@ -105,10 +107,15 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 // stdin closed (or unreadable): serve until killed.
-                Ok(None) | Err(_) => {
-                    tokio::signal::ctrl_c().await.context("waiting for ctrl-c")?;
-                    return Ok(());
-                }
+                Ok(None) | Err(_) => loop {
+                    tokio::select! {
+                        _ = bars.tick() => fake.close_bars(),
+                        signal = tokio::signal::ctrl_c() => {
+                            signal.context("waiting for ctrl-c")?;
+                            return Ok(());
+                        }
+                    }
+                },
             },
         }
     }

@@ -18,6 +18,7 @@
 pub mod account;
 pub mod broker;
 mod handlers;
+mod live;
 pub mod market;
 pub mod proto;
 mod session;
@@ -81,6 +82,18 @@ pub enum RequestKind {
     CompletedOrders,
     /// Executions.
     Executions,
+    /// Real-time 5-second bars.
+    RealTimeBars,
+    /// Cancel of real-time bars.
+    CancelRealTimeBars,
+    /// Tick-by-tick data.
+    TickByTick,
+    /// Cancel of tick-by-tick data.
+    CancelTickByTick,
+    /// Market depth.
+    MarketDepth,
+    /// Cancel of market depth.
+    CancelMarketDepth,
     /// Any cancel of a subscription other than market data.
     Cancel,
     /// Anything else (ignored).
@@ -112,6 +125,12 @@ impl RequestKind {
             r::ALL_OPEN_ORDERS => RequestKind::AllOpenOrders,
             r::COMPLETED_ORDERS => RequestKind::CompletedOrders,
             r::EXECUTIONS => RequestKind::Executions,
+            r::REAL_TIME_BARS => RequestKind::RealTimeBars,
+            r::CANCEL_REAL_TIME_BARS => RequestKind::CancelRealTimeBars,
+            r::TICK_BY_TICK => RequestKind::TickByTick,
+            r::CANCEL_TICK_BY_TICK => RequestKind::CancelTickByTick,
+            r::MARKET_DEPTH => RequestKind::MarketDepth,
+            r::CANCEL_MARKET_DEPTH => RequestKind::CancelMarketDepth,
             r::CANCEL_HISTORICAL_DATA
             | r::CANCEL_ACCOUNT_SUMMARY
             | r::CANCEL_POSITIONS
@@ -250,6 +269,8 @@ pub(crate) struct Subscriptions {
     pnl: Vec<i32>,
     /// Single-position PnL streams: request id → contract id.
     pnl_single: HashMap<i32, i32>,
+    /// Real-time bars, tick-by-tick and depth streams.
+    live: live::LiveStreams,
     /// When position updates are wanted: the quantity last sent per contract, so that
     /// only changes go out (as a gateway sends them).
     positions: Option<std::collections::BTreeMap<i32, Decimal>>,
@@ -283,6 +304,8 @@ pub(crate) struct State {
     delayed: Vec<session::Delayed>,
     /// How long a client id stays in use after its connection ends.
     linger: Duration,
+    /// Market-data lines per connection (quote, tick-by-tick and depth streams).
+    market_data_lines: usize,
     /// Client ids still held by ended connections, until when.
     held: HashMap<i32, std::time::Instant>,
 }
@@ -353,6 +376,7 @@ pub struct FakeTwsBuilder {
     record_requests: bool,
     clock: Option<Arc<ManualClock>>,
     linger: Duration,
+    market_data_lines: usize,
 }
 
 impl Default for FakeTwsBuilder {
@@ -368,6 +392,7 @@ impl Default for FakeTwsBuilder {
             record_requests: true,
             clock: None,
             linger: Duration::ZERO,
+            market_data_lines: 100,
         }
     }
 }
@@ -432,6 +457,15 @@ impl FakeTwsBuilder {
         self
     }
 
+    /// Market-data lines a connection may use at once: streaming quotes, tick-by-tick and
+    /// depth streams each take one; past it the gateway refuses with error 101 (10190 for
+    /// tick-by-tick). Default 100, as a basic IBKR account. Depth books are also limited to
+    /// three (error 309).
+    pub fn market_data_lines(mut self, lines: usize) -> Self {
+        self.market_data_lines = lines;
+        self
+    }
+
     /// Time is `clock`'s (current time, order and execution times), and delayed answers
     /// ([`TwsFault::Slow`]) wait for [`FakeTws::advance`] to move it past their time
     /// instead of a real timer: tests move time instead of sleeping. Default: the system
@@ -468,6 +502,7 @@ impl FakeTwsBuilder {
                 delayed: Vec::new(),
                 linger: self.linger,
                 held: HashMap::new(),
+                market_data_lines: self.market_data_lines,
             }),
         });
         let fake = FakeTws {
@@ -660,6 +695,54 @@ impl FakeTws {
     /// another login; `DU…` reads as paper, anything else as live).
     pub fn set_account(&self, account: impl Into<String>) {
         self.shared.lock().broker.account.id = account.into();
+    }
+
+    /// Ends the current 5-second bar of every real-time bar stream (its OHLC from the trades
+    /// since the last one; flat at the last price when there were none). Tests call it
+    /// instead of waiting 5 s; the `fake-tws` binary calls it every 5 s.
+    pub fn close_bars(&self) {
+        session::close_bars(&self.shared);
+    }
+
+    /// The gateway loses IBKR's servers (the client sockets stay up): every client gets
+    /// notice 1100.
+    pub fn servers_lost(&self) {
+        self.notify_all(
+            1100,
+            "Connectivity between IB and Trader Workstation has been lost.",
+        );
+    }
+
+    /// IBKR's servers are back. With `data_lost`, as after a long outage, every market-data
+    /// stream (quotes, bars, tick-by-tick, depth) is void — nothing more comes on it — and
+    /// clients get notice 1101, on which they must subscribe again; otherwise 1102 (data
+    /// maintained).
+    pub fn servers_back(&self, data_lost: bool) {
+        if data_lost {
+            let mut state = self.shared.lock();
+            for session in state.sessions.values_mut() {
+                session.subscriptions.quotes.clear();
+                session.subscriptions.live = live::LiveStreams::default();
+            }
+            drop(state);
+            self.notify_all(
+                1101,
+                "Connectivity between IB and Trader Workstation has been restored - data lost.",
+            );
+        } else {
+            self.notify_all(
+                1102,
+                "Connectivity between IB and Trader Workstation has been restored - data maintained.",
+            );
+        }
+    }
+
+    fn notify_all(&self, code: i32, message: &str) {
+        let state = self.shared.lock();
+        let notice = broker::error_frame(&state.broker.clock, -1, code, message);
+        for session in state.sessions.values() {
+            let _ = session.tx.send(Out::Frame(notice.clone()));
+        }
     }
 
     /// Closes every client connection (as a gateway restart does).

@@ -563,3 +563,151 @@ pub struct CommissionAndFeesReport {
 pub fn encode<M: Message>(message: &M) -> Vec<u8> {
     message.encode_to_vec()
 }
+
+// Live market streams: real-time bars, tick-by-tick, depth.
+
+#[derive(Clone, PartialEq, Message)]
+pub struct RealTimeBarsRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub contract: Option<Contract>,
+    #[prost(int32, optional, tag = "3")]
+    pub bar_size: Option<i32>,
+    #[prost(string, optional, tag = "4")]
+    pub what_to_show: Option<String>,
+    #[prost(bool, optional, tag = "5")]
+    pub use_rth: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct RealTimeBarTick {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(int64, optional, tag = "2")]
+    pub time: Option<i64>,
+    #[prost(double, optional, tag = "3")]
+    pub open: Option<f64>,
+    #[prost(double, optional, tag = "4")]
+    pub high: Option<f64>,
+    #[prost(double, optional, tag = "5")]
+    pub low: Option<f64>,
+    #[prost(double, optional, tag = "6")]
+    pub close: Option<f64>,
+    #[prost(string, optional, tag = "7")]
+    pub volume: Option<String>,
+    #[prost(string, optional, tag = "8")]
+    pub wap: Option<String>,
+    #[prost(int32, optional, tag = "9")]
+    pub count: Option<i32>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct TickByTickRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub contract: Option<Contract>,
+    #[prost(string, optional, tag = "3")]
+    pub tick_type: Option<String>,
+    #[prost(int32, optional, tag = "4")]
+    pub number_of_ticks: Option<i32>,
+    #[prost(bool, optional, tag = "5")]
+    pub ignore_size: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct TickAttribLast {
+    #[prost(bool, optional, tag = "1")]
+    pub past_limit: Option<bool>,
+    #[prost(bool, optional, tag = "2")]
+    pub unreported: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct TickLast {
+    #[prost(int64, optional, tag = "1")]
+    pub time: Option<i64>,
+    #[prost(message, optional, tag = "2")]
+    pub tick_attrib_last: Option<TickAttribLast>,
+    #[prost(double, optional, tag = "3")]
+    pub price: Option<f64>,
+    #[prost(string, optional, tag = "4")]
+    pub size: Option<String>,
+    #[prost(string, optional, tag = "5")]
+    pub exchange: Option<String>,
+    #[prost(string, optional, tag = "6")]
+    pub special_conditions: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct TickAttribBidAsk {
+    #[prost(bool, optional, tag = "1")]
+    pub bid_past_low: Option<bool>,
+    #[prost(bool, optional, tag = "2")]
+    pub ask_past_high: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct TickBidAsk {
+    #[prost(int64, optional, tag = "1")]
+    pub time: Option<i64>,
+    #[prost(message, optional, tag = "2")]
+    pub tick_attrib_bid_ask: Option<TickAttribBidAsk>,
+    #[prost(double, optional, tag = "3")]
+    pub price_bid: Option<f64>,
+    #[prost(double, optional, tag = "4")]
+    pub price_ask: Option<f64>,
+    #[prost(string, optional, tag = "5")]
+    pub size_bid: Option<String>,
+    #[prost(string, optional, tag = "6")]
+    pub size_ask: Option<String>,
+}
+
+/// `TickByTickData`: `tick_type` 1 last, 2 all last, 3 bid/ask; the tick in field 3 (last)
+/// or 4 (bid/ask).
+#[derive(Clone, PartialEq, Message)]
+pub struct TickByTickData {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(int32, optional, tag = "2")]
+    pub tick_type: Option<i32>,
+    #[prost(message, optional, tag = "3")]
+    pub last: Option<TickLast>,
+    #[prost(message, optional, tag = "4")]
+    pub bid_ask: Option<TickBidAsk>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct MarketDepthRequest {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub contract: Option<Contract>,
+    #[prost(int32, optional, tag = "3")]
+    pub num_rows: Option<i32>,
+    #[prost(bool, optional, tag = "4")]
+    pub is_smart_depth: Option<bool>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct MarketDepthData {
+    #[prost(int32, optional, tag = "1")]
+    pub position: Option<i32>,
+    #[prost(int32, optional, tag = "2")]
+    pub operation: Option<i32>,
+    #[prost(int32, optional, tag = "3")]
+    pub side: Option<i32>,
+    #[prost(double, optional, tag = "4")]
+    pub price: Option<f64>,
+    #[prost(string, optional, tag = "5")]
+    pub size: Option<String>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+pub struct MarketDepth {
+    #[prost(int32, optional, tag = "1")]
+    pub req_id: Option<i32>,
+    #[prost(message, optional, tag = "2")]
+    pub market_depth_data: Option<MarketDepthData>,
+}

@@ -11,6 +11,7 @@ use tokio::sync::{mpsc, watch};
 
 use super::broker::{Auction, Outbound, error_frame};
 use super::handlers::{self, QuoteAnswer};
+use super::live;
 use super::market::Quote;
 use super::wire::{self, frame, reply, request};
 use super::{Out, RecordedRequest, RequestKind, SessionState, Shared, State, TwsFault, proto};
@@ -277,10 +278,12 @@ fn push_updates(state: &mut State) {
 
 pub(crate) fn set_quote(shared: &Shared, con_id: i32, quote: Quote) {
     let mut state = shared.lock();
+    let before = state.broker.instrument(con_id).map(|i| i.quote);
     let outbound = state.broker.set_quote(con_id, quote);
     deliver(&state, outbound);
-    if let Some(instrument) = state.broker.instrument(con_id).cloned() {
-        for session in state.sessions.values() {
+    let (secs, _) = now(&state.broker.clock);
+    if let (Some(instrument), Some(before)) = (state.broker.instrument(con_id).cloned(), before) {
+        for session in state.sessions.values_mut() {
             for (req_id, (quoted, delayed)) in &session.subscriptions.quotes {
                 if *quoted == con_id {
                     for frame in handlers::quote_ticks(&instrument, *req_id, *delayed) {
@@ -288,9 +291,23 @@ pub(crate) fn set_quote(shared: &Shared, con_id: i32, quote: Quote) {
                     }
                 }
             }
+            for frame in live::on_quote(session, &instrument, &before, secs) {
+                let _ = session.tx.send(Out::Frame(frame));
+            }
         }
     }
     push_updates(&mut state);
+}
+
+/// Ends the current 5-second bar of every real-time bar stream.
+pub(crate) fn close_bars(shared: &Shared) {
+    let mut state = shared.lock();
+    let (secs, _) = now(&state.broker.clock);
+    for session in state.sessions.values_mut() {
+        for frame in live::close_bars(session, secs) {
+            let _ = session.tx.send(Out::Frame(frame));
+        }
+    }
 }
 
 pub(crate) fn run_auction(shared: &Shared, auction: Auction) {
@@ -472,6 +489,9 @@ fn answer(
     payload: &[u8],
 ) -> Vec<Vec<u8>> {
     let (secs, millis) = now(&state.broker.clock);
+    if let Some(frames) = live::handle(state, session_id, id, payload, secs) {
+        return frames;
+    }
     match id {
         request::CURRENT_TIME => vec![frame(
             reply::CURRENT_TIME,
@@ -525,6 +545,12 @@ fn answer(
                     con_id,
                     delayed,
                 } => {
+                    let req = request.req_id.unwrap_or(0);
+                    if request.snapshot != Some(true)
+                        && let Some(refusal) = live::over_lines(state, session_id, req, 101)
+                    {
+                        return vec![refusal];
+                    }
                     if request.snapshot != Some(true)
                         && let Some(session) = state.sessions.get_mut(&session_id)
                     {

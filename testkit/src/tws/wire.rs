@@ -43,11 +43,20 @@ pub(crate) mod request {
     pub(crate) const COMPLETED_ORDERS: i32 = 99;
     pub(crate) const CURRENT_TIME_MILLIS: i32 = 105;
     pub(crate) const CANCEL_CONTRACT_DATA: i32 = 106;
+    pub(crate) const MARKET_DEPTH: i32 = 10;
+    pub(crate) const CANCEL_MARKET_DEPTH: i32 = 11;
+    pub(crate) const REAL_TIME_BARS: i32 = 50;
+    pub(crate) const CANCEL_REAL_TIME_BARS: i32 = 51;
+    pub(crate) const TICK_BY_TICK: i32 = 97;
+    pub(crate) const CANCEL_TICK_BY_TICK: i32 = 98;
 }
 
 /// Messages the server sends (before the protobuf offset).
 pub(crate) mod reply {
     pub(crate) const TICK_PRICE: i32 = 1;
+    pub(crate) const MARKET_DEPTH: i32 = 12;
+    pub(crate) const REAL_TIME_BAR: i32 = 50;
+    pub(crate) const TICK_BY_TICK: i32 = 99;
     pub(crate) const TICK_SIZE: i32 = 2;
     pub(crate) const ORDER_STATUS: i32 = 3;
     pub(crate) const ERROR: i32 = 4;
@@ -82,6 +91,12 @@ pub(crate) fn request_name(id: i32) -> &'static str {
     use request::*;
     match id {
         PLACE_ORDER => "PlaceOrder",
+        REAL_TIME_BARS => "RealTimeBars",
+        CANCEL_REAL_TIME_BARS => "CancelRealTimeBars",
+        TICK_BY_TICK => "TickByTick",
+        CANCEL_TICK_BY_TICK => "CancelTickByTick",
+        MARKET_DEPTH => "MarketDepth",
+        CANCEL_MARKET_DEPTH => "CancelMarketDepth",
         MARKET_DATA => "MarketData",
         CANCEL_MARKET_DATA => "CancelMarketData",
         CANCEL_ORDER => "CancelOrder",
