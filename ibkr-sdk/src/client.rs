@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::market_data::MarketData;
 use crate::orders::Orders;
 use crate::orders::tracker::{OrderTracker, OrderUpdates};
+use crate::quote_cache::QuoteCache;
 
 /// A connected client. Cheap to clone.
 #[derive(Clone)]
@@ -27,6 +28,7 @@ pub struct IbkrClient {
 pub(crate) struct Inner {
     pub(crate) link: Link,
     pub(crate) orders: OrderTracker,
+    pub(crate) quotes: QuoteCache,
     pub(crate) config: Config,
     pub(crate) account: String,
     pub(crate) contracts: Mutex<HashMap<String, ResolvedContract>>,
@@ -118,6 +120,7 @@ impl IbkrClient {
         let inner = Arc::new(Inner {
             link: Link::new(gateway, since),
             orders: OrderTracker::new(),
+            quotes: QuoteCache::new(config.live_quotes),
             config,
             account,
             contracts: Mutex::new(HashMap::new()),
@@ -133,6 +136,10 @@ impl IbkrClient {
 
     pub(crate) fn from_inner(inner: Arc<Inner>) -> Self {
         Self { inner }
+    }
+
+    pub(crate) fn downgrade(&self) -> std::sync::Weak<Inner> {
+        Arc::downgrade(&self.inner)
     }
 
     /// The configuration in use.
@@ -262,6 +269,10 @@ impl IbkrClient {
 
     pub(crate) fn watch_market_data(&self) -> tokio::sync::watch::Receiver<u64> {
         self.inner.link.watch_market_data()
+    }
+
+    pub(crate) fn quote_cache(&self) -> &QuoteCache {
+        &self.inner.quotes
     }
 
     pub(crate) fn tracker(&self) -> &OrderTracker {

@@ -101,6 +101,10 @@ pub struct Config {
     /// Messages per second sent to the gateway at most (IBKR documents 50 and may
     /// disconnect a client that keeps exceeding it); `None` sends without pacing.
     pub max_messages_per_second: Option<u32>,
+    /// Contracts whose quotes are kept live after a first snapshot, so asking again costs
+    /// no round trip (each takes one of the account's market-data lines; the least recently
+    /// asked is dropped to make room). 0, the default, asks for a snapshot every time.
+    pub live_quotes: usize,
     /// Where "now" comes from (the front month of a future is the nearest expiry from
     /// today); the system clock unless a test or simulation injects one.
     pub clock: SharedClock,
@@ -121,6 +125,7 @@ impl Default for Config {
             limits: Limits::default(),
             delayed_data_fallback: true,
             max_messages_per_second: Some(50),
+            live_quotes: 0,
             clock: SharedClock::system(),
         }
     }
@@ -235,6 +240,14 @@ impl Config {
                 )
             })?;
             config.max_messages_per_second = (rate > 0).then_some(rate);
+        }
+        if let Some(lines) = get("IBKR_LIVE_QUOTES") {
+            config.live_quotes = lines
+                .trim()
+                .parse()
+                .ok()
+                .filter(|n| *n <= 100)
+                .ok_or_else(|| invalid("IBKR_LIVE_QUOTES", &lines, "a whole number up to 100"))?;
         }
         if let Some(notional) = get("IBKR_MAX_ORDER_NOTIONAL") {
             config.limits.max_order_notional = Some(Money::new(parse_positive(
@@ -368,6 +381,9 @@ mod tests {
         let unpaced = from(&[("IBKR_MAX_MESSAGES_PER_SECOND", "0")]).unwrap();
         assert_eq!(unpaced.max_messages_per_second, None);
         assert!(from(&[("IBKR_MAX_MESSAGES_PER_SECOND", "fast")]).is_err());
+        assert_eq!(config.live_quotes, 0, "snapshots unless asked");
+        assert_eq!(from(&[("IBKR_LIVE_QUOTES", "20")]).unwrap().live_quotes, 20);
+        assert!(from(&[("IBKR_LIVE_QUOTES", "500")]).is_err());
     }
 
     #[test]

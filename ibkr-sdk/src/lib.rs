@@ -82,6 +82,7 @@ pub mod error;
 pub mod market_data;
 pub mod money;
 pub mod orders;
+mod quote_cache;
 pub mod streams;
 
 pub use account::{AccountApi, AccountSummary, PnlReport, Position, SymbolPnl};

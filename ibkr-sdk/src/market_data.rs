@@ -366,6 +366,18 @@ impl<'a> MarketData<'a> {
     /// # Errors
     /// As [`quote`](Self::quote).
     pub async fn quote_contract(&self, contract: &ResolvedContract) -> Result<Quote, Error> {
+        // Only while the session is up: a stream learns of a loss a moment after the socket.
+        if self.client.is_connected()
+            && let Some(live) = self.client.quote_cache().get(contract.con_id)
+        {
+            return Ok(live);
+        }
+        let quote = self.snapshot_or_delayed(contract).await?;
+        self.client.quote_cache().follow(self.client, contract);
+        Ok(quote)
+    }
+
+    async fn snapshot_or_delayed(&self, contract: &ResolvedContract) -> Result<Quote, Error> {
         match self.snapshot(contract).await {
             Err(Error::NoMarketDataPermission { .. })
                 if self.client.config().delayed_data_fallback

@@ -38,7 +38,7 @@ impl crate::market_data::MarketData<'_> {
     }
 }
 
-async fn quote_stream(
+pub(crate) async fn quote_stream(
     client: &IbkrClient,
     contract: ResolvedContract,
 ) -> Result<EventStream<QuoteUpdate>, Error> {

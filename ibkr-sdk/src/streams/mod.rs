@@ -32,6 +32,7 @@ use serde::Serialize;
 pub use account::{PnlUpdate, PositionUpdate};
 pub use live::{BidAskTick, BookSide, DepthUpdate, RealtimeBar, TradeTick};
 pub use market::QuoteUpdate;
+pub(crate) use market::quote_stream;
 
 use crate::client::IbkrClient;
 use crate::connection::LinkState;
@@ -129,7 +130,8 @@ enum Phase<R> {
 }
 
 struct Resubscribing<R, T> {
-    client: IbkrClient,
+    /// Held weakly: a stream does not keep a dropped client alive; it ends with it.
+    client: std::sync::Weak<crate::client::Inner>,
     context: String,
     open: Opener<R>,
     convert: Converter<R, T>,
@@ -141,6 +143,10 @@ struct Resubscribing<R, T> {
 }
 
 impl<R: Send + 'static, T: Send + 'static> Resubscribing<R, T> {
+    fn client(&self) -> Option<IbkrClient> {
+        self.client.upgrade().map(IbkrClient::from_inner)
+    }
+
     /// The next item, or `None` at the end.
     async fn next(&mut self) -> Option<Result<StreamEvent<T>, Error>> {
         loop {
@@ -185,7 +191,9 @@ impl<R: Send + 'static, T: Send + 'static> Resubscribing<R, T> {
                             }
                             // The subscription ended: by itself if the session still stands,
                             // else with the session.
-                            None if self.client.is_connected() => self.phase = Phase::Done,
+                            None if self.client().is_some_and(|c| c.is_connected()) => {
+                                self.phase = Phase::Done;
+                            }
                             None => {
                                 self.interrupt("the connection to the IB gateway was lost".into())
                             }
@@ -207,10 +215,15 @@ impl<R: Send + 'static, T: Send + 'static> Resubscribing<R, T> {
 
     /// Subscribes on the current session, waiting for one if there is none.
     async fn open(&mut self) {
-        let gateway = match self.client.gateway() {
+        let Some(client) = self.client() else {
+            self.phase = Phase::Done;
+            self.ready.push_back(Err(Error::NotConnected));
+            return;
+        };
+        let gateway = match client.gateway() {
             Ok(gateway) => gateway,
             Err(_) => {
-                if matches!(self.client.connection(), LinkState::Closed) {
+                if matches!(client.connection(), LinkState::Closed) {
                     self.phase = Phase::Done;
                     self.ready.push_back(Err(Error::NotConnected));
                     return;
@@ -218,11 +231,13 @@ impl<R: Send + 'static, T: Send + 'static> Resubscribing<R, T> {
                 if !self.interrupted {
                     self.interrupt("the connection to the IB gateway is down".into());
                 }
-                let mut watch = self.client.watch_connection();
+                let mut watch = client.watch_connection();
+                drop(client);
                 let _ = tokio::time::timeout(Duration::from_millis(250), watch.changed()).await;
                 return;
             }
         };
+        drop(client);
         match (self.open)(gateway).await {
             Ok(subscription) => {
                 if std::mem::take(&mut self.interrupted) {
@@ -295,7 +310,7 @@ where
         .bounded("subscribe", context, open(Arc::clone(&gateway)))
         .await?;
     let state = Resubscribing {
-        client: client.clone(),
+        client: client.downgrade(),
         context: context.to_owned(),
         open,
         convert,

@@ -221,3 +221,62 @@ async fn pacing_and_empty_history_are_typed() {
     .unwrap();
     assert!(bars.bars.len() >= 48);
 }
+
+#[tokio::test]
+async fn live_quotes_serve_a_quote_asked_again_without_a_round_trip_and_follow_the_price() {
+    let fake = testkit::tws::FakeTws::start().await;
+    let mut config = super::config(&fake, false);
+    config.live_quotes = 1;
+    let client = ibkr_sdk::IbkrClient::connect(config).await.unwrap();
+    let aapl = ibkr_sdk::ContractSpec::stock("AAPL");
+    let first = client.market_data().quote(&aapl).await.unwrap();
+    // The stream behind it starts after the snapshot; wait for it to hold a quote.
+    fake.set_last(super::AAPL, super::dec("190.5"));
+    let mut live = first.clone();
+    for _ in 0..100 {
+        live = client.market_data().quote(&aapl).await.unwrap();
+        if live.last == Some(super::dec("190.5").into()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(live.last, Some(super::dec("190.5").into()), "{live:?}");
+    let streams = fake.count(testkit::tws::RequestKind::MarketData);
+    for _ in 0..10 {
+        client.market_data().quote(&aapl).await.unwrap();
+    }
+    assert_eq!(
+        fake.count(testkit::tws::RequestKind::MarketData),
+        streams,
+        "no snapshot request once the quote is live"
+    );
+
+    // One line only: a second contract takes it over, and the first goes back to snapshots
+    // (its stream is cancelled at the gateway).
+    client
+        .market_data()
+        .quote(&ibkr_sdk::ContractSpec::stock("MSFT"))
+        .await
+        .unwrap();
+    assert!(
+        super::eventually(std::time::Duration::from_secs(3), || fake
+            .count(testkit::tws::RequestKind::CancelMarketData)
+            >= 1)
+        .await
+    );
+
+    // A gap ends the live quote: after a restart the next quote is a snapshot again.
+    fake.stop();
+    assert!(super::eventually(std::time::Duration::from_secs(3), || !client.is_connected()).await);
+    assert!(
+        client.market_data().quote(&aapl).await.is_err(),
+        "no stale quote while away"
+    );
+    fake.restart().await.unwrap();
+    client
+        .wait_connected(std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let after = client.market_data().quote(&aapl).await.unwrap();
+    assert_eq!(after.last, Some(super::dec("190.5").into()));
+}

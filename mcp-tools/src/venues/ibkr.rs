@@ -55,6 +55,8 @@ impl IbkrVenue {
                 let mut config = Config::paper("127.0.0.1", fake.address().port());
                 config.orders_enabled = trading;
                 config.max_messages_per_second = None;
+                // The simulator has lines to spare: quotes asked again are served live.
+                config.live_quotes = 20;
                 let client = IbkrClient::connect(config)
                     .await
                     .map_err(|e| e.to_string())?;
