@@ -6,7 +6,7 @@ use ibkr_sdk::{BarsRequest, ConId, ContractSpec, DataSource, Error, IbkrClient, 
 use testkit::tws::proto::HistoricalDataRequest;
 use testkit::tws::{DataPermission, FakeTws, RequestKind, TwsFault};
 
-use super::{AAPL, config, connect, dec};
+use super::{AAPL, config, connect, dec, eventually};
 
 #[tokio::test]
 async fn a_quote_has_bid_ask_last_sizes_and_source() {
@@ -224,29 +224,29 @@ async fn pacing_and_empty_history_are_typed() {
 
 #[tokio::test]
 async fn live_quotes_serve_a_quote_asked_again_without_a_round_trip_and_follow_the_price() {
-    let fake = testkit::tws::FakeTws::start().await;
-    let mut config = super::config(&fake, false);
+    let fake = FakeTws::start().await;
+    let mut config = config(&fake, false);
     config.live_quotes = 1;
-    let client = ibkr_sdk::IbkrClient::connect(config).await.unwrap();
-    let aapl = ibkr_sdk::ContractSpec::stock("AAPL");
+    let client = IbkrClient::connect(config).await.unwrap();
+    let aapl = ContractSpec::stock("AAPL");
     let first = client.market_data().quote(&aapl).await.unwrap();
     // The stream behind it starts after the snapshot; wait for it to hold a quote.
-    fake.set_last(super::AAPL, super::dec("190.5"));
+    fake.set_last(AAPL, dec("190.5"));
     let mut live = first.clone();
     for _ in 0..100 {
         live = client.market_data().quote(&aapl).await.unwrap();
-        if live.last == Some(super::dec("190.5").into()) {
+        if live.last == Some(dec("190.5").into()) {
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(live.last, Some(super::dec("190.5").into()), "{live:?}");
-    let streams = fake.count(testkit::tws::RequestKind::MarketData);
+    assert_eq!(live.last, Some(dec("190.5").into()), "{live:?}");
+    let streams = fake.count(RequestKind::MarketData);
     for _ in 0..10 {
         client.market_data().quote(&aapl).await.unwrap();
     }
     assert_eq!(
-        fake.count(testkit::tws::RequestKind::MarketData),
+        fake.count(RequestKind::MarketData),
         streams,
         "no snapshot request once the quote is live"
     );
@@ -255,28 +255,25 @@ async fn live_quotes_serve_a_quote_asked_again_without_a_round_trip_and_follow_t
     // (its stream is cancelled at the gateway).
     client
         .market_data()
-        .quote(&ibkr_sdk::ContractSpec::stock("MSFT"))
+        .quote(&ContractSpec::stock("MSFT"))
         .await
         .unwrap();
     assert!(
-        super::eventually(std::time::Duration::from_secs(3), || fake
-            .count(testkit::tws::RequestKind::CancelMarketData)
+        eventually(Duration::from_secs(3), || fake
+            .count(RequestKind::CancelMarketData)
             >= 1)
         .await
     );
 
     // A gap ends the live quote: after a restart the next quote is a snapshot again.
     fake.stop();
-    assert!(super::eventually(std::time::Duration::from_secs(3), || !client.is_connected()).await);
+    assert!(eventually(Duration::from_secs(3), || !client.is_connected()).await);
     assert!(
         client.market_data().quote(&aapl).await.is_err(),
         "no stale quote while away"
     );
     fake.restart().await.unwrap();
-    client
-        .wait_connected(std::time::Duration::from_secs(5))
-        .await
-        .unwrap();
+    client.wait_connected(Duration::from_secs(5)).await.unwrap();
     let after = client.market_data().quote(&aapl).await.unwrap();
-    assert_eq!(after.last, Some(super::dec("190.5").into()));
+    assert_eq!(after.last, Some(dec("190.5").into()));
 }
