@@ -41,6 +41,14 @@
 //!   from human inputs such as `"5 min"` and `"1 W"`), [`account`](IbkrClient::account)
 //!   (summary, positions by contract id, PnL), [`orders`](IbkrClient::orders) (preview,
 //!   dry run, place, brackets, OCA groups, cancel, status).
+//! - Recovery ([`connection`]): after a gateway restart, a dropped socket or "client id in
+//!   use" the client opens a new session by itself (every 250 ms to 2 s, forever), checks
+//!   the account and mode again, and reads back the orders it was following; meanwhile
+//!   calls fail at once with [`Error::NotConnected`]. [`IbkrClient::connection`],
+//!   [`IbkrClient::wait_connected`].
+//! - Live streams ([`streams`]): quotes, 5-second bars, tick-by-tick, depth, positions,
+//!   PnL and [`IbkrClient::order_updates`], resubscribed after every reconnect with the gap
+//!   announced ([`StreamEvent`]). [`Config::live_quotes`] keeps asked-for quotes live.
 //! - Money is [`Price`], [`Quantity`], [`Money`]: `rust_decimal` newtypes that travel as
 //!   strings. `ibapi` speaks `f64`; every value crosses in one checked place, and an order
 //!   price a double cannot carry exactly is refused rather than rounded.

@@ -109,7 +109,11 @@ fn start_fake() -> (Arc<FakeTws>, tokio::runtime::Handle) {
             .build()
             .unwrap();
         runtime.block_on(async {
-            let fake = FakeTws::builder().record_requests(false).start().await;
+            let fake = FakeTws::builder()
+                .record_requests(false)
+                .cash(rust_decimal::Decimal::from(1_000_000_000_i64)) // room for every fill
+                .start()
+                .await;
             tx.send((Arc::new(fake), tokio::runtime::Handle::current()))
                 .unwrap();
             std::future::pending::<()>().await;
@@ -242,6 +246,41 @@ fn main() {
             || {
                 timed(async {
                     let quote = sdk.market_data().quote(&aapl).await.unwrap();
+                    assert!(quote.bid.is_some());
+                })
+            },
+        )
+        .await;
+
+        // The same quote from a client that keeps it live (IBKR_LIVE_QUOTES): after the first
+        // snapshot, no round trip at all.
+        let mut live_config = Config::paper("127.0.0.1", port);
+        live_config.client_id = 3;
+        live_config.live_quotes = 5;
+        let live = IbkrClient::connect(live_config).await.unwrap();
+        live.market_data().quote(&aapl).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await; // its stream holds a quote
+        compare(
+            &["quote_live"],
+            iterations,
+            || {
+                timed(async {
+                    let mut ticks = raw
+                        .market_data(&raw_contract)
+                        .snapshot()
+                        .subscribe()
+                        .await
+                        .unwrap();
+                    while let Some(tick) = ticks.next().await {
+                        if let Ok(SubscriptionItem::Data(TickTypes::SnapshotEnd)) = tick {
+                            break;
+                        }
+                    }
+                })
+            },
+            || {
+                timed(async {
+                    let quote = live.market_data().quote(&aapl).await.unwrap();
                     assert!(quote.bid.is_some());
                 })
             },
