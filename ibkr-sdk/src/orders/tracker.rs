@@ -73,7 +73,7 @@ pub struct OrderUpdate {
 
 #[derive(Debug, Clone)]
 enum Feed {
-    Update(Box<OrderUpdate>),
+    Update(Arc<OrderUpdate>),
     Interrupted(String),
     Resumed,
 }
@@ -214,7 +214,7 @@ impl OrderTracker {
                     Ok(ibapi::subscriptions::SubscriptionItem::Data(update)) => {
                         let applied = inner.orders.lock().apply(&update, client_id);
                         if let Some(applied) = applied {
-                            let _ = inner.orders.feed.send(Feed::Update(Box::new(applied)));
+                            let _ = inner.orders.feed.send(Feed::Update(Arc::new(applied)));
                         }
                     }
                     Ok(ibapi::subscriptions::SubscriptionItem::Notice(notice)) => {
@@ -311,7 +311,7 @@ impl OrderTracker {
                     status = update.report.status.as_str(),
                     "order reconciled after the reconnect"
                 );
-                let _ = self.feed.send(Feed::Update(Box::new(update)));
+                let _ = self.feed.send(Feed::Update(Arc::new(update)));
             }
         }
     }
@@ -329,7 +329,7 @@ fn tokio_stream_of(
 ) -> impl Stream<Item = StreamEvent<OrderUpdate>> + Send {
     futures::stream::unfold(receiver, |mut receiver| async move {
         let event = match receiver.recv().await {
-            Ok(Feed::Update(update)) => StreamEvent::Data(*update),
+            Ok(Feed::Update(update)) => StreamEvent::Data(Arc::unwrap_or_clone(update)),
             Ok(Feed::Interrupted(reason)) => StreamEvent::Interrupted { reason },
             Ok(Feed::Resumed) => StreamEvent::Resumed,
             Err(broadcast::error::RecvError::Lagged(missed)) => StreamEvent::Lagged { missed },
