@@ -401,33 +401,6 @@ impl<'a> Orders<'a> {
         })
     }
 
-    /// Remembers the orders an error leaves in doubt, so they are read back from the
-    /// gateway after a reconnect (see [`IbkrClient::order_updates`]).
-    fn noted<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
-        if let Err(error) = &result {
-            let ids = error.orders_in_doubt();
-            if !ids.is_empty() {
-                self.client.tracker().in_doubt(ids);
-            }
-        }
-        result
-    }
-
-    /// Orders this client sent whose outcome is still unknown (an answer lost with the
-    /// connection, a timeout). After a reconnect each is read back from the gateway and
-    /// reported on [`IbkrClient::order_updates`]; it leaves this list once its outcome is
-    /// known.
-    pub fn in_doubt(&self) -> Vec<OrderId> {
-        self.client.tracker().doubtful()
-    }
-
-    /// The latest state of an order this client placed or saw on its order updates,
-    /// without asking the gateway (`None` for an order it has not followed; use
-    /// [`status`](Self::status) to ask).
-    pub fn tracked(&self, order_id: OrderId) -> Option<OrderReport> {
-        self.client.tracker().report(order_id)
-    }
-
     /// Writes a linked set's orders (ids already set) with their contracts and values,
     /// then waits for every acknowledgement.
     async fn send_set(

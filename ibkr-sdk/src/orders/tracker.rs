@@ -20,6 +20,7 @@ use ibapi::orders::OrderUpdate as IbUpdate;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
+use super::api::Orders;
 use super::report::OrderReport;
 use crate::client::{IbkrClient, Inner};
 use crate::connection::Session;
@@ -174,6 +175,35 @@ impl Tracked {
         let mut ids: BTreeSet<OrderId> = working.collect();
         ids.extend(self.in_doubt.iter().copied());
         ids.into_iter().collect()
+    }
+}
+
+impl Orders<'_> {
+    /// Remembers the orders an error leaves in doubt, so they are read back from the
+    /// gateway after a reconnect (see [`IbkrClient::order_updates`]).
+    pub(super) fn noted<T>(&self, result: Result<T, Error>) -> Result<T, Error> {
+        if let Err(error) = &result {
+            let ids = error.orders_in_doubt();
+            if !ids.is_empty() {
+                self.client.tracker().in_doubt(ids);
+            }
+        }
+        result
+    }
+
+    /// Orders this client sent whose outcome is still unknown (an answer lost with the
+    /// connection, a timeout). After a reconnect each is read back from the gateway and
+    /// reported on [`IbkrClient::order_updates`]; it leaves this list once its outcome is
+    /// known.
+    pub fn in_doubt(&self) -> Vec<OrderId> {
+        self.client.tracker().doubtful()
+    }
+
+    /// The latest state of an order this client placed or saw on its order updates,
+    /// without asking the gateway (`None` for an order it has not followed; use
+    /// [`status`](Self::status) to ask).
+    pub fn tracked(&self, order_id: OrderId) -> Option<OrderReport> {
+        self.client.tracker().report(order_id)
     }
 }
 
