@@ -125,10 +125,6 @@ pub struct AccountApi<'a> {
     client: &'a IbkrClient,
 }
 
-fn money(value: f64) -> Option<Money> {
-    boundary::from_ib(value).map(Money::new)
-}
-
 impl<'a> AccountApi<'a> {
     pub(crate) fn new(client: &'a IbkrClient) -> Self {
         Self { client }
@@ -297,10 +293,10 @@ impl<'a> AccountApi<'a> {
                 Ok(None) => return Ok(PositionFigures::default()),
                 Ok(Some(Ok(SubscriptionItem::Data(pnl)))) => {
                     return Ok(PositionFigures {
-                        value: money(pnl.value),
-                        unrealized: money(pnl.unrealized_pnl),
-                        realized: money(pnl.realized_pnl),
-                        daily: money(pnl.daily_pnl),
+                        value: boundary::money(pnl.value),
+                        unrealized: boundary::money(pnl.unrealized_pnl),
+                        realized: boundary::money(pnl.realized_pnl),
+                        daily: boundary::money(pnl.daily_pnl),
                     });
                 }
                 Ok(Some(Ok(SubscriptionItem::Notice(_)))) => {}
@@ -332,9 +328,9 @@ impl<'a> AccountApi<'a> {
         let positions = self.positions().await?;
         Ok(PnlReport {
             account: account.0,
-            daily: money(total.daily_pnl).unwrap_or_default(),
-            unrealized: total.unrealized_pnl.and_then(money),
-            realized: total.realized_pnl.and_then(money),
+            daily: boundary::money(total.daily_pnl).unwrap_or_default(),
+            unrealized: total.unrealized_pnl.and_then(boundary::money),
+            realized: total.realized_pnl.and_then(boundary::money),
             by_symbol: positions
                 .into_values()
                 .map(|p| SymbolPnl {

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::error::Error;
+use crate::money::{Money, Price, Quantity};
 
 /// Values IBKR uses for "no value" (`Double.MAX_VALUE`, and the integer sentinels that
 /// sometimes arrive as doubles).
@@ -28,6 +29,21 @@ pub(crate) fn from_ib(value: f64) -> Option<Decimal> {
 /// [`from_ib`] for optional values.
 pub(crate) fn from_ib_opt(value: Option<f64>) -> Option<Decimal> {
     value.and_then(from_ib)
+}
+
+/// A price from the gateway (`None` when unset).
+pub(crate) fn price(value: f64) -> Option<Price> {
+    from_ib(value).map(Price::new)
+}
+
+/// A size from the gateway (zero when unset).
+pub(crate) fn quantity(value: f64) -> Quantity {
+    Quantity::new(from_ib(value).unwrap_or_default())
+}
+
+/// An amount of money from the gateway (`None` when unset).
+pub(crate) fn money(value: f64) -> Option<Money> {
+    from_ib(value).map(Money::new)
 }
 
 /// A decimal as the double the gateway wants.

@@ -92,6 +92,21 @@ where
     }
 }
 
+/// A quote snapshot with `ibapi` alone, read to its end.
+async fn raw_snapshot(raw: &ibapi::Client, contract: &ibapi::contracts::Contract) {
+    let mut ticks = raw
+        .market_data(contract)
+        .snapshot()
+        .subscribe()
+        .await
+        .unwrap();
+    while let Some(tick) = ticks.next().await {
+        if let Ok(SubscriptionItem::Data(TickTypes::SnapshotEnd)) = tick {
+            break;
+        }
+    }
+}
+
 /// Times one call as a single phase.
 async fn timed(call: impl Future<Output = ()>) -> Vec<Duration> {
     let t = Instant::now();
@@ -228,21 +243,7 @@ fn main() {
         compare(
             &["quote"],
             iterations,
-            || {
-                timed(async {
-                    let mut ticks = raw
-                        .market_data(&raw_contract)
-                        .snapshot()
-                        .subscribe()
-                        .await
-                        .unwrap();
-                    while let Some(tick) = ticks.next().await {
-                        if let Ok(SubscriptionItem::Data(TickTypes::SnapshotEnd)) = tick {
-                            break;
-                        }
-                    }
-                })
-            },
+            || timed(raw_snapshot(&raw, &raw_contract)),
             || {
                 timed(async {
                     let quote = sdk.market_data().quote(&aapl).await.unwrap();
@@ -263,21 +264,7 @@ fn main() {
         compare(
             &["quote_live"],
             iterations,
-            || {
-                timed(async {
-                    let mut ticks = raw
-                        .market_data(&raw_contract)
-                        .snapshot()
-                        .subscribe()
-                        .await
-                        .unwrap();
-                    while let Some(tick) = ticks.next().await {
-                        if let Ok(SubscriptionItem::Data(TickTypes::SnapshotEnd)) = tick {
-                            break;
-                        }
-                    }
-                })
-            },
+            || timed(raw_snapshot(&raw, &raw_contract)),
             || {
                 timed(async {
                     let quote = live.market_data().quote(&aapl).await.unwrap();

@@ -10,7 +10,7 @@
 //! its executions) or [`OrderChange::NotAtGateway`] (an order whose outcome was unknown and
 //! that the gateway never received).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll};
@@ -87,7 +87,7 @@ struct Tracked {
     /// Which order an execution id belongs to (commission reports name only the execution).
     executions: HashMap<String, OrderId>,
     /// Finished orders, oldest first, for forgetting.
-    finished: Vec<OrderId>,
+    finished: VecDeque<OrderId>,
 }
 
 impl Tracked {
@@ -99,67 +99,75 @@ impl Tracked {
 
     /// Applies one `ibapi` update; returns what changed and the order now.
     fn apply(&mut self, update: &IbUpdate, client_id: i32) -> Option<OrderUpdate> {
-        let (id, change) = match update {
+        let id = match update {
+            IbUpdate::OrderStatus(status) => status.order_id,
+            IbUpdate::OpenOrder(data) if data.order_id != 0 => data.order_id,
+            IbUpdate::OpenOrder(data) => data.order.order_id,
+            IbUpdate::ExecutionData(data) => data.execution.order_id,
+            IbUpdate::CommissionReport(commission) => {
+                self.executions.get(&commission.execution_id)?.0
+            }
+            IbUpdate::OrderBound(_) => return None,
+        };
+        let id = OrderId(id);
+        let was_final = self.is_final(id);
+        let change = match update {
             IbUpdate::OrderStatus(status) => {
                 if status.client_id != 0 && status.client_id != client_id {
                     return None;
                 }
-                let id = OrderId(status.order_id);
                 self.report(id).absorb_status(status);
-                (id, OrderChange::Status)
+                OrderChange::Status
             }
             IbUpdate::OpenOrder(data) => {
-                let id = OrderId(if data.order_id != 0 {
-                    data.order_id
-                } else {
-                    data.order.order_id
-                });
                 self.report(id).absorb_order(data, false);
-                (id, OrderChange::Order)
+                OrderChange::Order
             }
             IbUpdate::ExecutionData(data) => {
                 let execution = &data.execution;
                 if execution.client_id != 0 && execution.client_id != client_id {
                     return None;
                 }
-                let id = OrderId(execution.order_id);
                 self.executions.insert(execution.execution_id.clone(), id);
                 self.report(id).absorb_execution(data);
-                (
-                    id,
-                    OrderChange::Fill {
-                        exec_id: execution.execution_id.clone(),
-                    },
-                )
+                OrderChange::Fill {
+                    exec_id: execution.execution_id.clone(),
+                }
             }
             IbUpdate::CommissionReport(commission) => {
-                let id = *self.executions.get(&commission.execution_id)?;
                 self.report(id).absorb_commission(commission);
-                (
-                    id,
-                    OrderChange::Commission {
-                        exec_id: commission.execution_id.clone(),
-                    },
-                )
+                OrderChange::Commission {
+                    exec_id: commission.execution_id.clone(),
+                }
             }
             IbUpdate::OrderBound(_) => return None,
         };
-        Some(self.settle(id, change))
+        Some(self.settle(id, change, was_final))
     }
 
-    /// The update for `id` after a change, forgetting old finished orders.
-    fn settle(&mut self, id: OrderId, change: OrderChange) -> OrderUpdate {
+    fn is_final(&self, id: OrderId) -> bool {
+        self.reports
+            .get(&id)
+            .is_some_and(|report| report.status.is_final())
+    }
+
+    /// The update for `id` after a change (`was_final`: whether it had ended before it),
+    /// forgetting old finished orders.
+    fn settle(&mut self, id: OrderId, change: OrderChange, was_final: bool) -> OrderUpdate {
         let mut report = self.report(id).clone();
         report.finish();
         if report.status.is_final() {
             self.in_doubt.remove(&id);
-            if !self.finished.contains(&id) {
-                self.finished.push(id);
+            if !was_final {
+                self.finished.push_back(id);
             }
-            if self.finished.len() > KEPT_FINISHED {
-                let forgotten = self.finished.remove(0);
-                self.reports.remove(&forgotten);
-                self.executions.retain(|_, order| *order != forgotten);
+            if self.finished.len() > KEPT_FINISHED
+                && let Some(forgotten) = self.finished.pop_front()
+                && let Some(report) = self.reports.remove(&forgotten)
+            {
+                for fill in &report.fills {
+                    self.executions.remove(&fill.exec_id);
+                }
             }
         }
         OrderUpdate { change, report }
@@ -315,8 +323,9 @@ impl OrderTracker {
                         for fill in &report.fills {
                             tracked.executions.insert(fill.exec_id.clone(), *id);
                         }
+                        let was_final = tracked.is_final(*id);
                         tracked.reports.insert(*id, report);
-                        Some(tracked.settle(*id, OrderChange::Reconciled))
+                        Some(tracked.settle(*id, OrderChange::Reconciled, was_final))
                     }
                     // Only an order in doubt can be missing; one we saw working is
                     // somewhere, so it stays followed.
@@ -389,5 +398,56 @@ impl Stream for OrderUpdates {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.inner.as_mut().poll_next(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ibapi::orders::{OrderStatus as IbStatus, OrderStatusKind};
+
+    use super::*;
+
+    fn status(id: i32, kind: OrderStatusKind) -> IbUpdate {
+        IbUpdate::OrderStatus(IbStatus {
+            order_id: id,
+            status: kind,
+            client_id: 1,
+            ..IbStatus::default()
+        })
+    }
+
+    #[test]
+    fn finished_orders_are_forgotten_oldest_first_and_working_ones_never() {
+        let mut tracked = Tracked::default();
+        tracked.apply(&status(0, OrderStatusKind::Submitted), 1);
+        let finished = i32::try_from(KEPT_FINISHED).unwrap() + 1;
+        for id in 1..=finished {
+            tracked.apply(&status(id, OrderStatusKind::Submitted), 1);
+            tracked.apply(&status(id, OrderStatusKind::Filled), 1);
+            // A repeated final status is not counted twice.
+            tracked.apply(&status(id, OrderStatusKind::Filled), 1);
+        }
+        assert_eq!(tracked.finished.len(), KEPT_FINISHED);
+        assert!(
+            !tracked.reports.contains_key(&OrderId(1)),
+            "the oldest is gone"
+        );
+        assert!(tracked.reports.contains_key(&OrderId(2)));
+        assert!(
+            tracked.reports.contains_key(&OrderId(0)),
+            "a working order stays"
+        );
+        assert_eq!(tracked.to_reconcile(), [OrderId(0)]);
+    }
+
+    #[test]
+    fn another_clients_orders_are_ignored() {
+        let mut tracked = Tracked::default();
+        assert!(
+            tracked
+                .apply(&status(7, OrderStatusKind::Submitted), 2)
+                .is_none()
+        );
+        assert!(tracked.reports.is_empty());
     }
 }

@@ -64,9 +64,7 @@ impl AccountApi<'_> {
                     vec![PositionUpdate::Position {
                         con_id: ConId(position.contract.contract_id),
                         symbol: position.contract.symbol.to_string(),
-                        quantity: Quantity::new(
-                            boundary::from_ib(position.position).unwrap_or_default(),
-                        ),
+                        quantity: boundary::quantity(position.position),
                         average_cost: Price::new(
                             boundary::from_ib(position.average_cost).unwrap_or_default(),
                         ),
@@ -91,12 +89,11 @@ impl AccountApi<'_> {
                 Ok(Box::pin(subscription) as super::Items<PnL>)
             })
         });
-        let money = |value: f64| boundary::from_ib(value).map(Money::new);
         let convert: super::Converter<PnL, PnlUpdate> = Box::new(move |pnl: PnL| {
             vec![PnlUpdate {
-                daily: money(pnl.daily_pnl),
-                unrealized: pnl.unrealized_pnl.and_then(money),
-                realized: pnl.realized_pnl.and_then(money),
+                daily: boundary::money(pnl.daily_pnl),
+                unrealized: pnl.unrealized_pnl.and_then(boundary::money),
+                realized: pnl.realized_pnl.and_then(boundary::money),
             }]
         });
         resubscribing(self.client(), Kind::Account, "", open, convert).await

@@ -1,7 +1,5 @@
 //! Real-time 5-second bars, tick-by-tick trades and bid/ask, and market depth.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use ibapi::market_data::IgnoreSize;
 use ibapi::market_data::realtime::{
@@ -9,34 +7,12 @@ use ibapi::market_data::realtime::{
 };
 use serde::Serialize;
 
-use super::{Converter, EventStream, Items, Kind, Opener, resubscribing};
+use super::{Converter, EventStream, Items, Kind, Opener, per_contract, resubscribing};
 use crate::boundary;
 use crate::contracts::{ContractSpec, ResolvedContract};
 use crate::error::Error;
-use crate::market_data::MarketData;
+use crate::market_data::{Bar, MarketData};
 use crate::money::{Price, Quantity};
-
-/// A 5-second bar.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
-pub struct RealtimeBar {
-    /// Start of the bar.
-    pub time: DateTime<Utc>,
-    /// Open.
-    pub open: Price,
-    /// High.
-    pub high: Price,
-    /// Low.
-    pub low: Price,
-    /// Close.
-    pub close: Price,
-    /// Volume (trades bars only).
-    pub volume: Option<Quantity>,
-    /// Volume-weighted average price.
-    pub wap: Option<Price>,
-    /// Trades in the bar.
-    pub count: i32,
-}
 
 /// A trade, tick by tick.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -123,14 +99,6 @@ fn time_of(time: time::OffsetDateTime) -> DateTime<Utc> {
     DateTime::from_timestamp(time.unix_timestamp(), time.nanosecond()).unwrap_or_default()
 }
 
-fn price(value: f64) -> Option<Price> {
-    boundary::from_ib(value).map(Price::new)
-}
-
-fn quantity(value: f64) -> Quantity {
-    Quantity::new(boundary::from_ib(value).unwrap_or_default())
-}
-
 impl MarketData<'_> {
     async fn contract(&self, spec: &ContractSpec) -> Result<ResolvedContract, Error> {
         self.client().contracts().resolve(spec).await
@@ -142,45 +110,38 @@ impl MarketData<'_> {
     ///
     /// # Errors
     /// Contract errors; [`Error::NoMarketDataPermission`]; [`Error::NotConnected`].
-    pub async fn realtime_bars(
-        &self,
-        spec: &ContractSpec,
-    ) -> Result<EventStream<RealtimeBar>, Error> {
+    pub async fn realtime_bars(&self, spec: &ContractSpec) -> Result<EventStream<Bar>, Error> {
         let contract = self.contract(spec).await?;
         let show = match contract.ib.security_type.to_string().as_str() {
             "CASH" => IbRealtime::MidPoint,
             "CRYPTO" => IbRealtime::AggTrades,
             _ => IbRealtime::Trades,
         };
-        let ib = Arc::new(contract.ib.clone());
-        let open: Opener<IbBar> = Box::new(move |gateway: Arc<ibapi::Client>| {
-            let ib = Arc::clone(&ib);
-            Box::pin(async move {
-                let bars = gateway
-                    .realtime_bars(&ib)
-                    .what_to_show(show)
-                    .subscribe()
-                    .await?;
-                Ok(Box::pin(bars) as Items<IbBar>)
-            })
+        let open: Opener<IbBar> = per_contract(&contract, move |gateway, ib| async move {
+            let bars = gateway
+                .realtime_bars(&ib)
+                .what_to_show(show)
+                .subscribe()
+                .await?;
+            Ok(Box::pin(bars) as Items<IbBar>)
         });
-        let convert: Converter<IbBar, RealtimeBar> = Box::new(|bar: IbBar| {
+        let convert: Converter<IbBar, Bar> = Box::new(|bar: IbBar| {
             let (Some(open), Some(high), Some(low), Some(close)) = (
-                price(bar.open),
-                price(bar.high),
-                price(bar.low),
-                price(bar.close),
+                boundary::price(bar.open),
+                boundary::price(bar.high),
+                boundary::price(bar.low),
+                boundary::price(bar.close),
             ) else {
                 return Vec::new();
             };
-            vec![RealtimeBar {
+            vec![Bar {
                 time: time_of(bar.date),
                 open,
                 high,
                 low,
                 close,
                 volume: boundary::from_ib(bar.volume).map(Quantity::new),
-                wap: price(bar.wap).filter(|p| !p.value().is_zero()),
+                wap: boundary::price(bar.wap).filter(|p| !p.value().is_zero()),
                 count: bar.count,
             }]
         });
@@ -201,20 +162,16 @@ impl MarketData<'_> {
     /// account's tick-by-tick or market-data lines are used up.
     pub async fn trade_ticks(&self, spec: &ContractSpec) -> Result<EventStream<TradeTick>, Error> {
         let contract = self.contract(spec).await?;
-        let ib = Arc::new(contract.ib.clone());
-        let open: Opener<IbTrade> = Box::new(move |gateway: Arc<ibapi::Client>| {
-            let ib = Arc::clone(&ib);
-            Box::pin(async move {
-                let ticks = gateway.tick_by_tick(&ib, 0).last().await?;
-                Ok(Box::pin(ticks) as Items<IbTrade>)
-            })
+        let open: Opener<IbTrade> = per_contract(&contract, move |gateway, ib| async move {
+            let ticks = gateway.tick_by_tick(&ib, 0).last().await?;
+            Ok(Box::pin(ticks) as Items<IbTrade>)
         });
         let convert: Converter<IbTrade, TradeTick> = Box::new(|trade: IbTrade| {
-            price(trade.price)
+            boundary::price(trade.price)
                 .map(|price| TradeTick {
                     time: time_of(trade.time),
                     price,
-                    size: quantity(trade.size),
+                    size: boundary::quantity(trade.size),
                     exchange: trade.exchange,
                 })
                 .into_iter()
@@ -239,27 +196,25 @@ impl MarketData<'_> {
         spec: &ContractSpec,
     ) -> Result<EventStream<BidAskTick>, Error> {
         let contract = self.contract(spec).await?;
-        let ib = Arc::new(contract.ib.clone());
-        let open: Opener<IbBidAsk> = Box::new(move |gateway: Arc<ibapi::Client>| {
-            let ib = Arc::clone(&ib);
-            Box::pin(async move {
-                let ticks = gateway.tick_by_tick(&ib, 0).bid_ask(IgnoreSize::No).await?;
-                Ok(Box::pin(ticks) as Items<IbBidAsk>)
-            })
+        let open: Opener<IbBidAsk> = per_contract(&contract, move |gateway, ib| async move {
+            let ticks = gateway.tick_by_tick(&ib, 0).bid_ask(IgnoreSize::No).await?;
+            Ok(Box::pin(ticks) as Items<IbBidAsk>)
         });
-        let convert: Converter<IbBidAsk, BidAskTick> =
-            Box::new(
-                |tick: IbBidAsk| match (price(tick.bid_price), price(tick.ask_price)) {
-                    (Some(bid), Some(ask)) => vec![BidAskTick {
-                        time: time_of(tick.time),
-                        bid,
-                        ask,
-                        bid_size: quantity(tick.bid_size),
-                        ask_size: quantity(tick.ask_size),
-                    }],
-                    _ => Vec::new(),
-                },
-            );
+        let convert: Converter<IbBidAsk, BidAskTick> = Box::new(|tick: IbBidAsk| {
+            match (
+                boundary::price(tick.bid_price),
+                boundary::price(tick.ask_price),
+            ) {
+                (Some(bid), Some(ask)) => vec![BidAskTick {
+                    time: time_of(tick.time),
+                    bid,
+                    ask,
+                    bid_size: boundary::quantity(tick.bid_size),
+                    ask_size: boundary::quantity(tick.ask_size),
+                }],
+                _ => Vec::new(),
+            }
+        });
         resubscribing(
             self.client(),
             Kind::MarketData,
@@ -282,13 +237,9 @@ impl MarketData<'_> {
     ) -> Result<EventStream<DepthUpdate>, Error> {
         let contract = self.contract(spec).await?;
         let rows = i32::from(rows.clamp(1, 50));
-        let ib = Arc::new(contract.ib.clone());
-        let open: Opener<MarketDepths> = Box::new(move |gateway: Arc<ibapi::Client>| {
-            let ib = Arc::clone(&ib);
-            Box::pin(async move {
-                let depth = gateway.market_depth(&ib, rows).subscribe().await?;
-                Ok(Box::pin(depth) as Items<MarketDepths>)
-            })
+        let open: Opener<MarketDepths> = per_contract(&contract, move |gateway, ib| async move {
+            let depth = gateway.market_depth(&ib, rows).subscribe().await?;
+            Ok(Box::pin(depth) as Items<MarketDepths>)
         });
         let convert: Converter<MarketDepths, DepthUpdate> = Box::new(|item: MarketDepths| {
             let (position, operation, side, level_price, size) = match item {
@@ -303,19 +254,19 @@ impl MarketData<'_> {
             } else {
                 BookSide::Ask
             };
-            let update = match (operation, price(level_price)) {
+            let update = match (operation, boundary::price(level_price)) {
                 (2, _) => DepthUpdate::Delete { side, position },
                 (0, Some(price)) => DepthUpdate::Insert {
                     side,
                     position,
                     price,
-                    size: quantity(size),
+                    size: boundary::quantity(size),
                 },
                 (1, Some(price)) => DepthUpdate::Update {
                     side,
                     position,
                     price,
-                    size: quantity(size),
+                    size: boundary::quantity(size),
                 },
                 _ => return Vec::new(),
             };

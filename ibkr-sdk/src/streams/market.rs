@@ -1,7 +1,5 @@
 //! Live quotes.
 
-use std::sync::Arc;
-
 use ibapi::market_data::realtime::{Quote as IbQuote, TickTypes};
 use serde::Serialize;
 
@@ -43,13 +41,9 @@ pub(crate) async fn quote_stream(
     contract: ResolvedContract,
 ) -> Result<EventStream<QuoteUpdate>, Error> {
     let symbol = contract.symbol.clone();
-    let opened = Arc::new(contract.ib.clone());
-    let open: super::Opener<TickTypes> = Box::new(move |gateway: Arc<ibapi::Client>| {
-        let ib = Arc::clone(&opened);
-        Box::pin(async move {
-            let subscription = gateway.market_data(&ib).subscribe().await?;
-            Ok(Box::pin(subscription) as super::Items<TickTypes>)
-        })
+    let open: super::Opener<TickTypes> = super::per_contract(&contract, |gateway, ib| async move {
+        let subscription = gateway.market_data(&ib).subscribe().await?;
+        Ok(Box::pin(subscription) as super::Items<TickTypes>)
     });
     let mut folded = IbQuote::default();
     let mut advised_delayed = client.uses_delayed_data();

@@ -30,12 +30,13 @@ use ibapi::subscriptions::SubscriptionItem;
 use serde::Serialize;
 
 pub use account::{PnlUpdate, PositionUpdate};
-pub use live::{BidAskTick, BookSide, DepthUpdate, RealtimeBar, TradeTick};
+pub use live::{BidAskTick, BookSide, DepthUpdate, TradeTick};
 pub use market::QuoteUpdate;
 pub(crate) use market::quote_stream;
 
 use crate::client::IbkrClient;
 use crate::connection::LinkState;
+use crate::contracts::ResolvedContract;
 use crate::error::Error;
 
 /// `ibapi`'s in-band notice that frames were dropped for a slow reader.
@@ -119,6 +120,17 @@ pub(crate) type Opener<R> = Box<
         ) -> Pin<Box<dyn Future<Output = Result<Items<R>, ibapi::Error>> + Send>>
         + Send,
 >;
+
+/// An opener of a subscription about one contract: `subscribe` gets the session's client
+/// and the contract, each time the stream (re)subscribes.
+pub(crate) fn per_contract<R, F, Fut>(contract: &ResolvedContract, subscribe: F) -> Opener<R>
+where
+    F: Fn(Arc<ibapi::Client>, Arc<ibapi::contracts::Contract>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Items<R>, ibapi::Error>> + Send + 'static,
+{
+    let ib = Arc::new(contract.ib.clone());
+    Box::new(move |gateway| Box::pin(subscribe(gateway, Arc::clone(&ib))))
+}
 
 /// Turns one `ibapi` item into ours (none, one or several).
 pub(crate) type Converter<R, T> = Box<dyn FnMut(R) -> Vec<T> + Send>;

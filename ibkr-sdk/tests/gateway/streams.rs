@@ -65,6 +65,15 @@ where
     }
 }
 
+/// AAPL's quote stream.
+async fn aapl_quotes(client: &ibkr_sdk::IbkrClient) -> ibkr_sdk::streams::EventStream<QuoteUpdate> {
+    client
+        .market_data()
+        .quote_stream(&ContractSpec::stock("AAPL"))
+        .await
+        .unwrap()
+}
+
 fn last_is(price: &str) -> impl FnMut(&QuoteUpdate) -> bool + '_ {
     move |update| update.quote.last == Some(dec(price).into())
 }
@@ -73,11 +82,7 @@ fn last_is(price: &str) -> impl FnMut(&QuoteUpdate) -> bool + '_ {
 async fn a_quote_stream_follows_prices_across_a_restart_and_cancels_when_dropped() {
     let fake = FakeTws::start().await;
     let client = connect(&fake, false).await;
-    let mut quotes = client
-        .market_data()
-        .quote_stream(&ContractSpec::stock("AAPL"))
-        .await
-        .unwrap();
+    let mut quotes = aapl_quotes(&client).await;
     let (first, _) = until(&mut quotes, |u: &QuoteUpdate| u.quote.bid.is_some()).await;
     assert_eq!(first.quote.source, ibkr_sdk::DataSource::Live);
     fake.set_last(AAPL, dec("191.5"));
@@ -324,11 +329,7 @@ async fn stream_limits_are_typed_errors_and_a_freed_line_can_be_used_again() {
 async fn market_data_lost_at_ibkr_is_subscribed_again_and_data_kept_is_not() {
     let fake = FakeTws::start().await;
     let client = connect(&fake, false).await;
-    let mut quotes = client
-        .market_data()
-        .quote_stream(&ContractSpec::stock("AAPL"))
-        .await
-        .unwrap();
+    let mut quotes = aapl_quotes(&client).await;
     let mut positions = client.account().position_stream().await.unwrap();
     until(&mut quotes, |u: &QuoteUpdate| u.quote.bid.is_some()).await;
     until(&mut positions, |p: &PositionUpdate| {

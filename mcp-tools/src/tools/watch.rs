@@ -469,14 +469,14 @@ fn position_event(update: &PositionUpdate) -> Value {
     }))
 }
 
-fn drop_nulls(mut value: Value) -> Value {
+pub(super) fn drop_nulls(mut value: Value) -> Value {
     if let Value::Object(map) = &mut value {
         map.retain(|_, v| !v.is_null());
     }
     value
 }
 
-fn gap(reason: impl Into<String>) -> Value {
+pub(super) fn gap(reason: impl Into<String>) -> Value {
     json!({ "type": "gap", "reason": reason.into() })
 }
 

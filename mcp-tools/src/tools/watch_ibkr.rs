@@ -10,6 +10,7 @@ use ibkr_sdk::streams::{PositionUpdate, QuoteUpdate};
 use ibkr_sdk::{ContractSpec, IbkrClient, OrderChange, OrderId, OrderUpdate, StreamEvent};
 use serde_json::{Value, json};
 
+use super::watch::{drop_nulls, gap};
 use crate::error::{ErrorCode, ToolError};
 use crate::venues::ibkr::IbkrVenue;
 use crate::watch::Watch;
@@ -130,13 +131,6 @@ fn position_event(update: &PositionUpdate) -> Value {
     }
 }
 
-fn drop_nulls(mut value: Value) -> Value {
-    if let Value::Object(map) = &mut value {
-        map.retain(|_, v| !v.is_null());
-    }
-    value
-}
-
 /// The gap event for a stream marker, if it is one.
 fn gap_of<T>(event: &StreamEvent<T>) -> Option<Value> {
     let reason = match event {
@@ -152,7 +146,7 @@ fn gap_of<T>(event: &StreamEvent<T>) -> Option<Value> {
         StreamEvent::Notice { code, message } => format!("IBKR {code}: {message}"),
         StreamEvent::Data(_) => return None,
     };
-    Some(json!({ "type": "gap", "reason": reason }))
+    Some(gap(reason))
 }
 
 async fn feed_orders(
