@@ -151,56 +151,69 @@ impl<'a> AccountApi<'a> {
     /// [`Error::Timeout`]; [`Error::Disconnected`]; a figure missing from the gateway's
     /// answer is [`Error::InvalidRequest`].
     pub async fn summary(&self) -> Result<AccountSummary, Error> {
-        let gateway = self.client.gateway()?;
-        let group = AccountGroup("All".into());
-        let mut subscription = self
-            .client
-            .bounded(
-                "account summary",
-                "",
-                gateway.account_summary(&group, SUMMARY_TAGS),
-            )
-            .await?;
-        let deadline = self.deadline();
-        let account = self.client.account_id().to_owned();
-        let mut values: BTreeMap<String, (Decimal, String)> = BTreeMap::new();
-        loop {
-            match tokio::time::timeout_at(deadline, subscription.next()).await {
-                Err(_) => return Err(self.timeout("account summary")),
-                Ok(None) | Ok(Some(Ok(SubscriptionItem::Data(AccountSummaryResult::End)))) => break,
-                Ok(Some(Ok(SubscriptionItem::Data(AccountSummaryResult::Summary(row))))) => {
-                    if row.account == account
-                        && let Ok(value) = parse_decimal(&row.value)
-                    {
-                        values.insert(row.tag, (value, row.currency));
+        crate::timing::timed(
+            "account_summary",
+            Box::pin(async {
+                let gateway = self.client.gateway()?;
+                let group = AccountGroup("All".into());
+                let mut subscription = self
+                    .client
+                    .bounded(
+                        "account summary",
+                        "",
+                        gateway.account_summary(&group, SUMMARY_TAGS),
+                    )
+                    .await?;
+                let deadline = self.deadline();
+                let account = self.client.account_id().to_owned();
+                let mut values: BTreeMap<String, (Decimal, String)> = BTreeMap::new();
+                loop {
+                    match tokio::time::timeout_at(deadline, subscription.next()).await {
+                        Err(_) => return Err(self.timeout("account summary")),
+                        Ok(None)
+                        | Ok(Some(Ok(SubscriptionItem::Data(AccountSummaryResult::End)))) => {
+                            break;
+                        }
+                        Ok(Some(Ok(SubscriptionItem::Data(AccountSummaryResult::Summary(
+                            row,
+                        ))))) => {
+                            if row.account == account
+                                && let Ok(value) = parse_decimal(&row.value)
+                            {
+                                values.insert(row.tag, (value, row.currency));
+                            }
+                        }
+                        Ok(Some(Ok(SubscriptionItem::Notice(_)))) => {}
+                        Ok(Some(Err(error))) => return Err(Error::from_ibapi(error, "")),
                     }
                 }
-                Ok(Some(Ok(SubscriptionItem::Notice(_)))) => {}
-                Ok(Some(Err(error))) => return Err(Error::from_ibapi(error, "")),
-            }
-        }
-        let figure = |tag: &str| {
-            values
-                .get(tag)
-                .map(|(value, _)| Money::new(*value))
-                .ok_or_else(|| Error::InvalidRequest(format!("the gateway did not report {tag}")))
-        };
-        Ok(AccountSummary {
-            currency: values
-                .get("NetLiquidation")
-                .map(|(_, c)| c.clone())
-                .unwrap_or_default(),
-            net_liquidation: figure("NetLiquidation")?,
-            total_cash: figure("TotalCashValue")?,
-            buying_power: figure("BuyingPower")?,
-            available_funds: figure("AvailableFunds")?,
-            excess_liquidity: figure("ExcessLiquidity")?,
-            initial_margin: figure("InitMarginReq")?,
-            maintenance_margin: figure("MaintMarginReq")?,
-            equity_with_loan: figure("EquityWithLoanValue")?,
-            gross_position_value: figure("GrossPositionValue")?,
-            account,
-        })
+                let figure = |tag: &str| {
+                    values
+                        .get(tag)
+                        .map(|(value, _)| Money::new(*value))
+                        .ok_or_else(|| {
+                            Error::InvalidRequest(format!("the gateway did not report {tag}"))
+                        })
+                };
+                Ok(AccountSummary {
+                    currency: values
+                        .get("NetLiquidation")
+                        .map(|(_, c)| c.clone())
+                        .unwrap_or_default(),
+                    net_liquidation: figure("NetLiquidation")?,
+                    total_cash: figure("TotalCashValue")?,
+                    buying_power: figure("BuyingPower")?,
+                    available_funds: figure("AvailableFunds")?,
+                    excess_liquidity: figure("ExcessLiquidity")?,
+                    initial_margin: figure("InitMarginReq")?,
+                    maintenance_margin: figure("MaintMarginReq")?,
+                    equity_with_loan: figure("EquityWithLoanValue")?,
+                    gross_position_value: figure("GrossPositionValue")?,
+                    account,
+                })
+            }),
+        )
+        .await
     }
 
     /// Open positions of the account, keyed by contract id, each with its market value and
@@ -209,69 +222,81 @@ impl<'a> AccountApi<'a> {
     /// # Errors
     /// [`Error::Timeout`]; [`Error::Disconnected`].
     pub async fn positions(&self) -> Result<BTreeMap<ConId, Position>, Error> {
-        let mut subscription = self
-            .client
-            .bounded("positions", "", self.client.gateway()?.positions())
-            .await?;
-        let deadline = self.deadline();
-        let mut raw = Vec::new();
-        loop {
-            match tokio::time::timeout_at(deadline, subscription.next()).await {
-                Err(_) => return Err(self.timeout("positions")),
-                Ok(None) | Ok(Some(Ok(SubscriptionItem::Data(PositionUpdate::PositionEnd)))) => {
-                    break;
-                }
-                Ok(Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(position))))) => {
-                    let held = boundary::from_ib(position.position).is_some_and(|q| !q.is_zero());
-                    if position.account == self.client.account_id() && held {
-                        raw.push(position);
+        crate::timing::timed(
+            "positions",
+            Box::pin(async {
+                let mut subscription = self
+                    .client
+                    .bounded("positions", "", self.client.gateway()?.positions())
+                    .await?;
+                let deadline = self.deadline();
+                let mut raw = Vec::new();
+                loop {
+                    match tokio::time::timeout_at(deadline, subscription.next()).await {
+                        Err(_) => return Err(self.timeout("positions")),
+                        Ok(None)
+                        | Ok(Some(Ok(SubscriptionItem::Data(PositionUpdate::PositionEnd)))) => {
+                            break;
+                        }
+                        Ok(Some(Ok(SubscriptionItem::Data(PositionUpdate::Position(
+                            position,
+                        ))))) => {
+                            let held =
+                                boundary::from_ib(position.position).is_some_and(|q| !q.is_zero());
+                            if position.account == self.client.account_id() && held {
+                                raw.push(position);
+                            }
+                        }
+                        Ok(Some(Ok(SubscriptionItem::Notice(_)))) => {}
+                        Ok(Some(Err(error))) => return Err(Error::from_ibapi(error, "")),
                     }
                 }
-                Ok(Some(Ok(SubscriptionItem::Notice(_)))) => {}
-                Ok(Some(Err(error))) => return Err(Error::from_ibapi(error, "")),
-            }
-        }
-        drop(subscription);
-        let figures = futures::future::join_all(
-            raw.iter()
-                .map(|p| self.position_pnl(ConId(p.contract.contract_id))),
+                drop(subscription);
+                let figures = futures::future::join_all(
+                    raw.iter()
+                        .map(|p| self.position_pnl(ConId(p.contract.contract_id))),
+                )
+                .await;
+                let mut out = BTreeMap::new();
+                for (position, figures) in raw.into_iter().zip(figures) {
+                    let figures = figures?;
+                    let contract = &position.contract;
+                    let quantity = boundary::from_ib(position.position).unwrap_or_default();
+                    let multiplier = parse_decimal(&contract.multiplier)
+                        .ok()
+                        .filter(|m| !m.is_zero())
+                        .unwrap_or(Decimal::ONE);
+                    let market_price = figures
+                        .value
+                        .and_then(|value| {
+                            value.value().checked_div(quantity.checked_mul(multiplier)?)
+                        })
+                        .map(|p| Price::new(p.round_dp(6).normalize()));
+                    let con_id = ConId(contract.contract_id);
+                    out.insert(
+                        con_id,
+                        Position {
+                            con_id,
+                            symbol: contract.symbol.to_string(),
+                            sec_type: contract.security_type.to_string().parse().ok(),
+                            local_symbol: contract.local_symbol.clone(),
+                            currency: contract.currency.to_string(),
+                            quantity: Quantity::new(quantity),
+                            average_cost: Price::new(
+                                boundary::from_ib(position.average_cost).unwrap_or_default(),
+                            ),
+                            market_price,
+                            market_value: figures.value,
+                            unrealized_pnl: figures.unrealized,
+                            realized_pnl: figures.realized,
+                            daily_pnl: figures.daily,
+                        },
+                    );
+                }
+                Ok(out)
+            }),
         )
-        .await;
-        let mut out = BTreeMap::new();
-        for (position, figures) in raw.into_iter().zip(figures) {
-            let figures = figures?;
-            let contract = &position.contract;
-            let quantity = boundary::from_ib(position.position).unwrap_or_default();
-            let multiplier = parse_decimal(&contract.multiplier)
-                .ok()
-                .filter(|m| !m.is_zero())
-                .unwrap_or(Decimal::ONE);
-            let market_price = figures
-                .value
-                .and_then(|value| value.value().checked_div(quantity.checked_mul(multiplier)?))
-                .map(|p| Price::new(p.round_dp(6).normalize()));
-            let con_id = ConId(contract.contract_id);
-            out.insert(
-                con_id,
-                Position {
-                    con_id,
-                    symbol: contract.symbol.to_string(),
-                    sec_type: contract.security_type.to_string().parse().ok(),
-                    local_symbol: contract.local_symbol.clone(),
-                    currency: contract.currency.to_string(),
-                    quantity: Quantity::new(quantity),
-                    average_cost: Price::new(
-                        boundary::from_ib(position.average_cost).unwrap_or_default(),
-                    ),
-                    market_price,
-                    market_value: figures.value,
-                    unrealized_pnl: figures.unrealized,
-                    realized_pnl: figures.realized,
-                    daily_pnl: figures.daily,
-                },
-            );
-        }
-        Ok(out)
+        .await
     }
 
     async fn position_pnl(&self, con_id: ConId) -> Result<PositionFigures, Error> {
@@ -310,39 +335,45 @@ impl<'a> AccountApi<'a> {
     /// # Errors
     /// As [`positions`](Self::positions).
     pub async fn pnl(&self) -> Result<PnlReport, Error> {
-        let account = AccountId(self.client.account_id().to_owned());
-        let mut subscription = self
-            .client
-            .bounded("PnL", "", self.client.gateway()?.pnl(&account, None))
-            .await?;
-        let deadline = self.deadline();
-        let total = loop {
-            match tokio::time::timeout_at(deadline, subscription.next()).await {
-                Err(_) | Ok(None) => return Err(self.timeout("PnL")),
-                Ok(Some(Ok(SubscriptionItem::Data(pnl)))) => break pnl,
-                Ok(Some(Ok(SubscriptionItem::Notice(_)))) => {}
-                Ok(Some(Err(error))) => return Err(Error::from_ibapi(error, "")),
-            }
-        };
-        drop(subscription);
-        let positions = self.positions().await?;
-        Ok(PnlReport {
-            account: account.0,
-            daily: boundary::money(total.daily_pnl).unwrap_or_default(),
-            unrealized: total.unrealized_pnl.and_then(boundary::money),
-            realized: total.realized_pnl.and_then(boundary::money),
-            by_symbol: positions
-                .into_values()
-                .map(|p| SymbolPnl {
-                    con_id: p.con_id,
-                    symbol: p.symbol,
-                    quantity: p.quantity,
-                    daily: p.daily_pnl,
-                    unrealized: p.unrealized_pnl,
-                    realized: p.realized_pnl,
+        crate::timing::timed(
+            "pnl",
+            Box::pin(async {
+                let account = AccountId(self.client.account_id().to_owned());
+                let mut subscription = self
+                    .client
+                    .bounded("PnL", "", self.client.gateway()?.pnl(&account, None))
+                    .await?;
+                let deadline = self.deadline();
+                let total = loop {
+                    match tokio::time::timeout_at(deadline, subscription.next()).await {
+                        Err(_) | Ok(None) => return Err(self.timeout("PnL")),
+                        Ok(Some(Ok(SubscriptionItem::Data(pnl)))) => break pnl,
+                        Ok(Some(Ok(SubscriptionItem::Notice(_)))) => {}
+                        Ok(Some(Err(error))) => return Err(Error::from_ibapi(error, "")),
+                    }
+                };
+                drop(subscription);
+                let positions = self.positions().await?;
+                Ok(PnlReport {
+                    account: account.0,
+                    daily: boundary::money(total.daily_pnl).unwrap_or_default(),
+                    unrealized: total.unrealized_pnl.and_then(boundary::money),
+                    realized: total.realized_pnl.and_then(boundary::money),
+                    by_symbol: positions
+                        .into_values()
+                        .map(|p| SymbolPnl {
+                            con_id: p.con_id,
+                            symbol: p.symbol,
+                            quantity: p.quantity,
+                            daily: p.daily_pnl,
+                            unrealized: p.unrealized_pnl,
+                            realized: p.realized_pnl,
+                        })
+                        .collect(),
                 })
-                .collect(),
-        })
+            }),
+        )
+        .await
     }
 }
 

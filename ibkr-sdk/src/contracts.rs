@@ -389,24 +389,30 @@ impl<'a> Contracts<'a> {
     /// [`Error::InvalidRequest`] for a malformed spec; [`Error::UnknownContract`] when
     /// nothing matches; [`Error::Timeout`].
     pub async fn search(&self, spec: &ContractSpec) -> Result<Vec<ResolvedContract>, Error> {
-        spec.validate()?;
-        let ib = spec.to_ib()?;
-        let details = self
-            .client
-            .bounded(
-                "contract details",
-                &spec.key(),
-                self.client.gateway()?.contract_details(&ib),
-            )
-            .await?;
-        let found: Vec<ResolvedContract> = details
-            .iter()
-            .filter_map(ResolvedContract::from_details)
-            .collect();
-        if found.is_empty() {
-            return Err(Error::UnknownContract(spec.key()));
-        }
-        Ok(found)
+        crate::timing::timed(
+            "contract_search",
+            Box::pin(async {
+                spec.validate()?;
+                let ib = spec.to_ib()?;
+                let details = self
+                    .client
+                    .bounded(
+                        "contract details",
+                        &spec.key(),
+                        self.client.gateway()?.contract_details(&ib),
+                    )
+                    .await?;
+                let found: Vec<ResolvedContract> = details
+                    .iter()
+                    .filter_map(ResolvedContract::from_details)
+                    .collect();
+                if found.is_empty() {
+                    return Err(Error::UnknownContract(spec.key()));
+                }
+                Ok(found)
+            }),
+        )
+        .await
     }
 
     /// The one contract `spec` names; futures without an expiry resolve to the front month
@@ -415,36 +421,42 @@ impl<'a> Contracts<'a> {
     /// # Errors
     /// As [`search`](Self::search), and [`Error::AmbiguousContract`] when several match.
     pub async fn resolve(&self, spec: &ContractSpec) -> Result<ResolvedContract, Error> {
-        let key = spec.key();
-        if let Some(hit) = self.client.contract_cache().get(&key) {
-            return Ok(hit.clone());
-        }
-        let mut found = self.search(spec).await?;
-        let chosen = if found.len() == 1 {
-            found.remove(0)
-        } else if spec.sec_type == SecType::Future && spec.expiry.is_none() {
-            let today = today(&self.client.config().clock);
-            found.retain(|c| c.expiry.as_deref().is_some_and(|e| e >= today.as_str()));
-            found.sort_by(|a, b| a.expiry.cmp(&b.expiry));
-            if found.is_empty() {
-                return Err(Error::UnknownContract(format!(
-                    "{key} (no unexpired month)"
-                )));
-            }
-            found.remove(0)
-        } else {
-            let candidates: Vec<String> = found
-                .iter()
-                .take(8)
-                .map(ResolvedContract::describe)
-                .collect();
-            return Err(Error::AmbiguousContract {
-                spec: key,
-                candidates: candidates.join(", "),
-            });
-        };
-        self.client.contract_cache().insert(key, chosen.clone());
-        Ok(chosen)
+        crate::timing::timed(
+            "contract_resolve",
+            Box::pin(async {
+                let key = spec.key();
+                if let Some(hit) = self.client.contract_cache().get(&key) {
+                    return Ok(hit.clone());
+                }
+                let mut found = self.search(spec).await?;
+                let chosen = if found.len() == 1 {
+                    found.remove(0)
+                } else if spec.sec_type == SecType::Future && spec.expiry.is_none() {
+                    let today = today(&self.client.config().clock);
+                    found.retain(|c| c.expiry.as_deref().is_some_and(|e| e >= today.as_str()));
+                    found.sort_by(|a, b| a.expiry.cmp(&b.expiry));
+                    if found.is_empty() {
+                        return Err(Error::UnknownContract(format!(
+                            "{key} (no unexpired month)"
+                        )));
+                    }
+                    found.remove(0)
+                } else {
+                    let candidates: Vec<String> = found
+                        .iter()
+                        .take(8)
+                        .map(ResolvedContract::describe)
+                        .collect();
+                    return Err(Error::AmbiguousContract {
+                        spec: key,
+                        candidates: candidates.join(", "),
+                    });
+                };
+                self.client.contract_cache().insert(key, chosen.clone());
+                Ok(chosen)
+            }),
+        )
+        .await
     }
 }
 

@@ -92,6 +92,7 @@ pub mod money;
 pub mod orders;
 mod quote_cache;
 pub mod streams;
+mod timing;
 
 pub use account::{AccountApi, AccountSummary, PnlReport, Position, SymbolPnl};
 pub use client::{Health, IbkrClient, is_paper_account};

@@ -352,8 +352,14 @@ impl<'a> MarketData<'a> {
     /// # Errors
     /// [`Error::NoMarketDataPermission`]; [`Error::UnknownContract`]; [`Error::Timeout`].
     pub async fn quote(&self, spec: &ContractSpec) -> Result<Quote, Error> {
-        let contract = self.client.contracts().resolve(spec).await?;
-        self.quote_contract(&contract).await
+        crate::timing::timed(
+            "quote",
+            Box::pin(async {
+                let contract = self.client.contracts().resolve(spec).await?;
+                self.quote_contract(&contract).await
+            }),
+        )
+        .await
     }
 
     /// Quotes of several contracts, fetched concurrently; each result on its own.
@@ -366,15 +372,21 @@ impl<'a> MarketData<'a> {
     /// # Errors
     /// As [`quote`](Self::quote).
     pub async fn quote_contract(&self, contract: &ResolvedContract) -> Result<Quote, Error> {
-        // Only while the session is up: a stream learns of a loss a moment after the socket.
-        if self.client.is_connected()
-            && let Some(live) = self.client.quote_cache().get(contract.con_id)
-        {
-            return Ok(live);
-        }
-        let quote = self.snapshot_or_delayed(contract).await?;
-        self.client.quote_cache().follow(self.client, contract);
-        Ok(quote)
+        crate::timing::timed(
+            "quote",
+            Box::pin(async {
+                // Only while the session is up: a stream learns of a loss a moment after the socket.
+                if self.client.is_connected()
+                    && let Some(live) = self.client.quote_cache().get(contract.con_id)
+                {
+                    return Ok(live);
+                }
+                let quote = self.snapshot_or_delayed(contract).await?;
+                self.client.quote_cache().follow(self.client, contract);
+                Ok(quote)
+            }),
+        )
+        .await
     }
 
     async fn snapshot_or_delayed(&self, contract: &ResolvedContract) -> Result<Quote, Error> {
@@ -445,58 +457,66 @@ impl<'a> MarketData<'a> {
     /// [`Error::PacingViolation`], [`Error::NoData`], [`Error::NoMarketDataPermission`],
     /// [`Error::Timeout`].
     pub async fn bars(&self, spec: &ContractSpec, request: &BarsRequest) -> Result<Bars, Error> {
-        let (bar_size, bar_name) = parse_bar_size(&request.bar_size)?;
-        let (duration, duration_name) = parse_duration(&request.duration)?;
-        let contract = self.client.contracts().resolve(spec).await?;
-        let gateway = self.client.gateway()?;
-        let mut builder = gateway
-            .historical_data(&contract.ib, bar_size)
-            .duration(duration)
-            .what_to_show(request.what_to_show.to_ib())
-            .trading_hours(if request.regular_hours_only {
-                ibapi::market_data::TradingHours::Regular
-            } else {
-                ibapi::market_data::TradingHours::Extended
-            });
-        if let Some(end) = request.end {
-            let end = time::OffsetDateTime::from_unix_timestamp(end.timestamp())
-                .map_err(|_| Error::InvalidRequest(format!("end {end} is out of range")))?;
-            builder = builder.ending(end);
-        }
-        let data = self
-            .client
-            .bounded("bars", &contract.symbol, builder.fetch())
-            .await?;
-        let mut bars = Vec::with_capacity(data.bars.len());
-        for bar in &data.bars {
-            let time = match bar.date {
-                BarTimestamp::Date(date) => date.midnight().assume_utc().unix_timestamp(),
-                BarTimestamp::DateTime(moment) => moment.unix_timestamp(),
-            };
-            let price = |value: f64, what: &str| {
-                boundary::from_ib(value).map(Price::new).ok_or_else(|| {
-                    Error::InvalidRequest(format!("the gateway sent a bar without a {what}"))
+        crate::timing::timed(
+            "bars",
+            Box::pin(async {
+                let (bar_size, bar_name) = parse_bar_size(&request.bar_size)?;
+                let (duration, duration_name) = parse_duration(&request.duration)?;
+                let contract = self.client.contracts().resolve(spec).await?;
+                let gateway = self.client.gateway()?;
+                let mut builder = gateway
+                    .historical_data(&contract.ib, bar_size)
+                    .duration(duration)
+                    .what_to_show(request.what_to_show.to_ib())
+                    .trading_hours(if request.regular_hours_only {
+                        ibapi::market_data::TradingHours::Regular
+                    } else {
+                        ibapi::market_data::TradingHours::Extended
+                    });
+                if let Some(end) = request.end {
+                    let end = time::OffsetDateTime::from_unix_timestamp(end.timestamp())
+                        .map_err(|_| Error::InvalidRequest(format!("end {end} is out of range")))?;
+                    builder = builder.ending(end);
+                }
+                let data = self
+                    .client
+                    .bounded("bars", &contract.symbol, builder.fetch())
+                    .await?;
+                let mut bars = Vec::with_capacity(data.bars.len());
+                for bar in &data.bars {
+                    let time = match bar.date {
+                        BarTimestamp::Date(date) => date.midnight().assume_utc().unix_timestamp(),
+                        BarTimestamp::DateTime(moment) => moment.unix_timestamp(),
+                    };
+                    let price = |value: f64, what: &str| {
+                        boundary::from_ib(value).map(Price::new).ok_or_else(|| {
+                            Error::InvalidRequest(format!(
+                                "the gateway sent a bar without a {what}"
+                            ))
+                        })
+                    };
+                    bars.push(Bar {
+                        time: DateTime::from_timestamp(time, 0).unwrap_or_default(),
+                        open: price(bar.open, "open")?,
+                        high: price(bar.high, "high")?,
+                        low: price(bar.low, "low")?,
+                        close: price(bar.close, "close")?,
+                        volume: boundary::from_ib(bar.volume).map(Quantity::new),
+                        wap: boundary::from_ib(bar.wap)
+                            .filter(|w| !w.is_zero())
+                            .map(Price::new),
+                        count: bar.count,
+                    });
+                }
+                Ok(Bars {
+                    contract: contract.describe(),
+                    bar_size: bar_name.into(),
+                    duration: duration_name,
+                    bars,
                 })
-            };
-            bars.push(Bar {
-                time: DateTime::from_timestamp(time, 0).unwrap_or_default(),
-                open: price(bar.open, "open")?,
-                high: price(bar.high, "high")?,
-                low: price(bar.low, "low")?,
-                close: price(bar.close, "close")?,
-                volume: boundary::from_ib(bar.volume).map(Quantity::new),
-                wap: boundary::from_ib(bar.wap)
-                    .filter(|w| !w.is_zero())
-                    .map(Price::new),
-                count: bar.count,
-            });
-        }
-        Ok(Bars {
-            contract: contract.describe(),
-            bar_size: bar_name.into(),
-            duration: duration_name,
-            bars,
-        })
+            }),
+        )
+        .await
     }
 }
 

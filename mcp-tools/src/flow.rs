@@ -134,6 +134,7 @@ fn attempt(
     request: &serde_json::Value,
 ) -> Attempt {
     Attempt {
+        id: crate::observe::call_id(),
         venue,
         mode: state.config.mode(venue),
         tool,
@@ -153,8 +154,16 @@ async fn refuse(state: &AppState, attempt: &Attempt, refused: ToolError) -> Tool
     if let Err(error) = journaled(&state.journal, move |j| j.refuse(&refusal)).await {
         tracing::error!(%error, "a refusal could not be journaled");
     }
+    count_order(state, attempt, WriteOutcome::NotSent);
     tracing::info!(tool = attempt.tool, code = %refused.code, reason = %refused.message, "refused");
     refused
+}
+
+/// Counts an order placement's outcome in the metrics (previews and cancels are not orders).
+fn count_order(state: &AppState, attempt: &Attempt, outcome: WriteOutcome) {
+    if attempt.tool.ends_with("_create_order") || attempt.tool.ends_with("_place_order") {
+        state.metrics.record_order(attempt.venue.as_str(), outcome);
+    }
 }
 
 fn journal_down(error: &str) -> ToolError {
@@ -458,6 +467,7 @@ where
     .await
     .map_err(|error| journal_down(&error))?
     .map_err(|refused| {
+        count_order(state, &intent.attempt, WriteOutcome::NotSent);
         refused.map_message(|reason| {
             if reason.starts_with("refused") {
                 reason
@@ -473,6 +483,7 @@ where
         Ok((_, detail)) => (WriteOutcome::Accepted, detail.clone()),
         Err(failure) => (failure.outcome, state.redactor.text(&failure.message)),
     };
+    count_order(state, &attempt, outcome);
     let finished_id = id.clone();
     if let Err(error) = journaled(&state.journal, move |j| {
         j.finish(&finished_id, &attempt, outcome, &detail)

@@ -22,6 +22,7 @@ pub mod flow;
 pub mod front;
 pub mod http;
 pub mod logging;
+pub mod observe;
 pub mod rest;
 pub mod safety;
 pub mod schema;

@@ -35,8 +35,37 @@ impl<'a> MakeWriter<'a> for RedactingStderr {
     }
 }
 
-/// Installs the logger (`RUST_LOG` picks levels; default `default_level`).
+/// How log lines are written: `TRADING_LOG_FORMAT=json` gives one JSON object per line
+/// (the call events' fields at the top level, the `call` span's correlation id under
+/// `span`), anything else the human format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// For people.
+    Human,
+    /// For log collectors.
+    Json,
+}
+
+impl Format {
+    /// From `TRADING_LOG_FORMAT`.
+    pub fn from_env() -> Self {
+        match std::env::var("TRADING_LOG_FORMAT") {
+            Ok(value) if value.trim().eq_ignore_ascii_case("json") => Format::Json,
+            _ => Format::Human,
+        }
+    }
+}
+
+/// Installs the logger (`RUST_LOG` picks levels; default `default_level`) and the layer
+/// that times venue requests for the call events. With the JSON format the call events are
+/// on at `info` unless `RUST_LOG` names `trading::call` itself.
 pub fn init(redactor: Redactor, default_level: &str) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{Layer, fmt};
+
+    let format = Format::from_env();
+    let asked = std::env::var("RUST_LOG").ok();
     let mut filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
     // At most info for rmcp, and never more than what was asked for everything else.
@@ -46,9 +75,31 @@ pub fn init(redactor: Redactor, default_level: &str) {
     if let Ok(cap) = format!("rmcp={rmcp_level}").parse() {
         filter = filter.add_directive(cap);
     }
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(RedactingStderr { redactor })
-        .with_ansi(false)
+    let names_calls = asked.is_some_and(|a| a.contains(crate::observe::CALL_TARGET));
+    if format == Format::Json
+        && !names_calls
+        && let Ok(calls) = format!("{}=info", crate::observe::CALL_TARGET).parse()
+    {
+        filter = filter.add_directive(calls);
+    }
+    let writer = RedactingStderr { redactor };
+    let lines = match format {
+        Format::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(writer)
+            .with_filter(filter)
+            .boxed(),
+        Format::Human => fmt::layer()
+            .with_writer(writer)
+            .with_ansi(false)
+            .with_filter(filter)
+            .boxed(),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(lines)
+        .with(crate::observe::VenueRequests.with_filter(crate::observe::VenueRequests::filter()))
         .try_init();
 }

@@ -9,6 +9,7 @@ use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::ServerConfig;
+use crate::observe::Door;
 use crate::safety::journal::{Filter, Journal};
 use crate::safety::redact::Redactor;
 use crate::server::TradingServer;
@@ -64,6 +65,12 @@ pub fn runtime(many_clients: bool) -> Result<tokio::runtime::Runtime, String> {
 /// When the session or the listener cannot start.
 pub async fn mcp(state: Arc<AppState>, http: Option<SocketAddr>) -> Result<(), String> {
     let server = TradingServer::new(Arc::clone(&state));
+    let door = if http.is_some() {
+        Door::McpHttp
+    } else {
+        Door::McpStdio
+    };
+    let server = server.at(door);
     match http {
         Some(bind) => {
             let token = std::env::var("TRADING_MCP_HTTP_TOKEN").unwrap_or_default();

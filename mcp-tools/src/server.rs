@@ -5,12 +5,14 @@ use std::sync::{Arc, OnceLock};
 
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::model::{
     Implementation, PromptMessage, Role, ServerCapabilities, ServerConfig as McpServerConfig,
 };
 use rmcp::{ServerHandler, prompt, prompt_handler, prompt_router, tool_handler};
 
 use crate::config::{Tiers, Venue};
+use crate::observe::{Door, observed};
 use crate::schema::simplify_schema;
 use crate::state::AppState;
 
@@ -37,6 +39,8 @@ pub struct TradingServer {
     /// 23 tools' schemas is most of a cold start. Shared by every clone (HTTP sessions).
     tool_router: Arc<OnceLock<ToolRouter<Self>>>,
     prompt_router: PromptRouter<Self>,
+    /// The front door its calls come through (their events and metrics say it).
+    door: Door,
 }
 
 impl std::fmt::Debug for TradingServer {
@@ -54,7 +58,15 @@ impl TradingServer {
             state,
             tool_router: Arc::new(OnceLock::new()),
             prompt_router: Self::prompt_router(),
+            door: Door::Library,
         }
+    }
+
+    /// The same server, its calls counted as coming through `door`.
+    #[must_use]
+    pub fn at(mut self, door: Door) -> Self {
+        self.door = door;
+        self
     }
 
     /// The tools, built the first time they are needed.
@@ -138,6 +150,27 @@ impl TradingServer {
 #[tool_handler(router = self.routes())]
 #[prompt_handler(router = self.prompt_router)]
 impl ServerHandler for TradingServer {
+    /// Every tool call, observed: one event, the metrics, the correlation id its journal
+    /// rows share (see [`observe`](crate::observe)).
+    async fn call_tool(
+        &self,
+        request: rmcp::model::CallToolRequestParams,
+        context: rmcp::service::RequestContext<rmcp::RoleServer>,
+    ) -> Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
+        let tool = request.name.to_string();
+        let arguments = request.arguments.clone();
+        let call = ToolCallContext::new(self, request, context);
+        observed(
+            &self.state.metrics,
+            &self.state.redactor,
+            self.door,
+            &tool,
+            arguments,
+            self.routes().call(call),
+        )
+        .await
+    }
+
     fn get_info(&self) -> McpServerConfig {
         let mut info = McpServerConfig::default();
         info.capabilities = ServerCapabilities::builder()

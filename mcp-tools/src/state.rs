@@ -29,6 +29,8 @@ pub struct AppState {
     pub redactor: Redactor,
     /// Open watches (the `watch` tool).
     pub watches: crate::watch::Watches,
+    /// Calls, errors, orders, latencies (`/metrics`, `status`).
+    pub metrics: crate::observe::Metrics,
     backpack: Slot<BackpackVenue>,
     ibkr: Slot<IbkrVenue>,
 }
@@ -47,6 +49,7 @@ impl AppState {
             journal,
             redactor,
             watches: crate::watch::Watches::default(),
+            metrics: crate::observe::Metrics::new(),
             backpack: Slot::default(),
             ibkr: Slot::default(),
             config,

@@ -220,6 +220,7 @@ impl Client {
             let started = Instant::now();
             let result = self.send_once::<R>(&prepared).await;
             tracing::debug!(
+                target: "backpack_sdk::request",
                 method = R::METHOD.as_str(),
                 path = R::PATH,
                 attempt,

@@ -254,36 +254,42 @@ impl<'a> Orders<'a> {
     /// As [`dry_run`](Self::dry_run); [`Error::OrderRejected`] when IBKR refuses the
     /// what-if; [`Error::Timeout`] (a what-if never creates an order).
     pub async fn preview(&self, spec: &OrderSpec) -> Result<Preview, Error> {
-        let checked = self.check(spec, true).await?;
-        let mut preview = self.simulated(spec, &checked);
-        if !self.client.config().orders_enabled {
-            return Ok(preview);
-        }
-        let mut order = ib::order(spec, self.client.account_id())?;
-        order.what_if = true;
-        let mut sent = self.submit(&checked.contract, order, None).await?;
-        let deadline = Instant::now() + self.client.request_timeout();
-        loop {
-            match tokio::time::timeout_at(deadline, sent.updates.next()).await {
-                Err(_) | Ok(None) => {
-                    return Err(Error::Timeout {
-                        what: "what-if preview",
-                        after: self.client.request_timeout(),
-                    });
-                }
-                Ok(Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(data))))) => {
-                    preview.apply_what_if(&data.order_state);
+        crate::timing::timed(
+            "what_if",
+            Box::pin(async {
+                let checked = self.check(spec, true).await?;
+                let mut preview = self.simulated(spec, &checked);
+                if !self.client.config().orders_enabled {
                     return Ok(preview);
                 }
-                Ok(Some(Ok(_))) => {}
-                Ok(Some(Err(ibapi::Error::Notice(notice)))) => {
-                    return Err(rejection(sent.id, notice));
+                let mut order = ib::order(spec, self.client.account_id())?;
+                order.what_if = true;
+                let mut sent = self.submit(&checked.contract, order, None).await?;
+                let deadline = Instant::now() + self.client.request_timeout();
+                loop {
+                    match tokio::time::timeout_at(deadline, sent.updates.next()).await {
+                        Err(_) | Ok(None) => {
+                            return Err(Error::Timeout {
+                                what: "what-if preview",
+                                after: self.client.request_timeout(),
+                            });
+                        }
+                        Ok(Some(Ok(SubscriptionItem::Data(PlaceOrder::OpenOrder(data))))) => {
+                            preview.apply_what_if(&data.order_state);
+                            return Ok(preview);
+                        }
+                        Ok(Some(Ok(_))) => {}
+                        Ok(Some(Err(ibapi::Error::Notice(notice)))) => {
+                            return Err(rejection(sent.id, notice));
+                        }
+                        Ok(Some(Err(error))) => {
+                            return Err(Error::from_ibapi(error, &checked.contract.symbol));
+                        }
+                    }
                 }
-                Ok(Some(Err(error))) => {
-                    return Err(Error::from_ibapi(error, &checked.contract.symbol));
-                }
-            }
-        }
+            }),
+        )
+        .await
     }
 
     /// Places an order and waits for IBKR's acknowledgement (not for the fill; see
@@ -295,7 +301,11 @@ impl<'a> Orders<'a> {
     /// [`Error::NotConnected`]. Refused: [`Error::OrderRejected`]. May be working:
     /// [`Error::OutcomeUnknown`] (look it up with [`status`](Self::status)).
     pub async fn place(&self, spec: &OrderSpec) -> Result<OrderReport, Error> {
-        self.noted(self.place_once(spec).await)
+        crate::timing::timed(
+            "place_order",
+            Box::pin(async { self.noted(self.place_once(spec).await) }),
+        )
+        .await
     }
 
     async fn place_once(&self, spec: &OrderSpec) -> Result<OrderReport, Error> {
@@ -317,7 +327,11 @@ impl<'a> Orders<'a> {
     /// As [`place`](Self::place); [`Error::IncompleteSet`] when some legs reached the
     /// gateway and another failed.
     pub async fn place_bracket(&self, spec: &BracketSpec) -> Result<BracketPlaced, Error> {
-        self.noted(self.place_bracket_once(spec).await)
+        crate::timing::timed(
+            "place_bracket",
+            Box::pin(async { self.noted(self.place_bracket_once(spec).await) }),
+        )
+        .await
     }
 
     async fn place_bracket_once(&self, spec: &BracketSpec) -> Result<BracketPlaced, Error> {
@@ -367,7 +381,11 @@ impl<'a> Orders<'a> {
     /// # Errors
     /// As [`place_bracket`](Self::place_bracket).
     pub async fn place_oca(&self, specs: &[OrderSpec]) -> Result<OcaPlaced, Error> {
-        self.noted(self.place_oca_once(specs).await)
+        crate::timing::timed(
+            "place_oca",
+            Box::pin(async { self.noted(self.place_oca_once(specs).await) }),
+        )
+        .await
     }
 
     async fn place_oca_once(&self, specs: &[OrderSpec]) -> Result<OcaPlaced, Error> {
@@ -540,82 +558,85 @@ impl<'a> Orders<'a> {
     /// [`Error::NotCancellable`] (already filled or cancelled, codes 10148 / 161);
     /// [`Error::OutcomeUnknown`] when no confirmation came.
     pub async fn cancel(&self, order_id: OrderId) -> Result<OrderReport, Error> {
-        self.require_enabled()?;
-        if order_id.0 <= 0 {
-            // IBKR issues positive ids; a gateway may never answer about another.
-            return Err(Error::InvalidRequest(format!(
-                "order id {order_id} is not one IBKR issues (they are positive); nothing was sent"
-            )));
-        }
-        let gateway = self.client.gateway()?;
-        if !gateway.is_connected() {
-            return Err(Error::NotConnected);
-        }
-        let unknown = |reason: String| Error::OutcomeUnknown { order_id, reason };
-        let mut updates = match tokio::time::timeout(
-            self.client.request_timeout(),
-            gateway.cancel_order(order_id.0, ""),
-        )
-        .await
-        {
-            Ok(Ok(updates)) => updates,
-            Err(_) => return Err(unknown("writing the cancel did not finish in time".into())),
-            Ok(Err(error)) if is_connection_error(&error) => {
-                return Err(unknown(format!(
-                    "the connection failed while the cancel was written ({error})"
+        crate::timing::timed("cancel_order", Box::pin(async {
+            self.require_enabled()?;
+            if order_id.0 <= 0 {
+                // IBKR issues positive ids; a gateway may never answer about another.
+                return Err(Error::InvalidRequest(format!(
+                    "order id {order_id} is not one IBKR issues (they are positive); nothing was sent"
                 )));
             }
-            Ok(Err(error)) => return Err(Error::from_ibapi(error, "")),
-        };
-        tracing::info!(order_id = order_id.0, "cancel sent");
-        let deadline = Instant::now() + self.client.request_timeout();
-        let mut report = OrderReport::new(order_id);
-        loop {
-            match tokio::time::timeout_at(deadline, updates.next()).await {
-                Err(_) => return Err(unknown("no cancel confirmation in time".into())),
-                Ok(None) => {
-                    return Err(unknown(
-                        "the cancel's update stream ended before a confirmation".into(),
-                    ));
-                }
-                Ok(Some(Ok(SubscriptionItem::Data(ibapi::orders::CancelOrder::OrderStatus(
-                    status,
-                ))))) => {
-                    report.absorb_status(&status);
-                    match report.status {
-                        OrderStatus::Cancelled | OrderStatus::ApiCancelled => return Ok(report),
-                        OrderStatus::Filled => {
-                            return Err(Error::NotCancellable {
-                                order_id,
-                                reason: "the order is filled".into(),
-                            });
-                        }
-                        _ => {}
-                    }
-                }
-                Ok(Some(Ok(SubscriptionItem::Notice(notice)))) if notice.is_cancellation() => {
-                    report.status = OrderStatus::Cancelled;
-                    return Ok(report);
-                }
-                Ok(Some(Ok(SubscriptionItem::Notice(notice)))) => {
-                    report.note_warning(&notice.message)
-                }
-                Ok(Some(Err(ibapi::Error::Notice(notice)))) => {
-                    return Err(match notice.code {
-                        10147 => Error::OrderNotFound(order_id),
-                        10148 | 161 => Error::NotCancellable {
-                            order_id,
-                            reason: notice.message,
-                        },
-                        code => Error::Ibkr {
-                            code,
-                            message: notice.message,
-                        },
-                    });
-                }
-                Ok(Some(Err(error))) => return Err(unknown(error.to_string())),
+            let gateway = self.client.gateway()?;
+            if !gateway.is_connected() {
+                return Err(Error::NotConnected);
             }
-        }
+            let unknown = |reason: String| Error::OutcomeUnknown { order_id, reason };
+            let mut updates = match tokio::time::timeout(
+                self.client.request_timeout(),
+                gateway.cancel_order(order_id.0, ""),
+            )
+            .await
+            {
+                Ok(Ok(updates)) => updates,
+                Err(_) => return Err(unknown("writing the cancel did not finish in time".into())),
+                Ok(Err(error)) if is_connection_error(&error) => {
+                    return Err(unknown(format!(
+                        "the connection failed while the cancel was written ({error})"
+                    )));
+                }
+                Ok(Err(error)) => return Err(Error::from_ibapi(error, "")),
+            };
+            tracing::info!(order_id = order_id.0, "cancel sent");
+            let deadline = Instant::now() + self.client.request_timeout();
+            let mut report = OrderReport::new(order_id);
+            loop {
+                match tokio::time::timeout_at(deadline, updates.next()).await {
+                    Err(_) => return Err(unknown("no cancel confirmation in time".into())),
+                    Ok(None) => {
+                        return Err(unknown(
+                            "the cancel's update stream ended before a confirmation".into(),
+                        ));
+                    }
+                    Ok(Some(Ok(SubscriptionItem::Data(ibapi::orders::CancelOrder::OrderStatus(
+                        status,
+                    ))))) => {
+                        report.absorb_status(&status);
+                        match report.status {
+                            OrderStatus::Cancelled | OrderStatus::ApiCancelled => return Ok(report),
+                            OrderStatus::Filled => {
+                                return Err(Error::NotCancellable {
+                                    order_id,
+                                    reason: "the order is filled".into(),
+                                });
+                            }
+                            _ => {}
+                        }
+                    }
+                    Ok(Some(Ok(SubscriptionItem::Notice(notice)))) if notice.is_cancellation() => {
+                        report.status = OrderStatus::Cancelled;
+                        return Ok(report);
+                    }
+                    Ok(Some(Ok(SubscriptionItem::Notice(notice)))) => {
+                        report.note_warning(&notice.message)
+                    }
+                    Ok(Some(Err(ibapi::Error::Notice(notice)))) => {
+                        return Err(match notice.code {
+                            10147 => Error::OrderNotFound(order_id),
+                            10148 | 161 => Error::NotCancellable {
+                                order_id,
+                                reason: notice.message,
+                            },
+                            code => Error::Ibkr {
+                                code,
+                                message: notice.message,
+                            },
+                        });
+                    }
+                    Ok(Some(Err(error))) => return Err(unknown(error.to_string())),
+                }
+            }
+        }))
+        .await
     }
 
     /// Cancels several orders (a bracket, an OCA group) at once; one result per id, in the

@@ -130,10 +130,16 @@ impl Orders<'_> {
     /// # Errors
     /// [`Error::Timeout`], [`Error::Disconnected`].
     pub async fn open_orders(&self) -> Result<Vec<OrderReport>, Error> {
-        let mut reports = self.reports(false).await?;
-        reports.retain(|_, report| !report.status.is_final());
-        self.add_fills(&mut reports).await?;
-        Ok(reports.into_values().collect())
+        crate::timing::timed(
+            "open_orders",
+            Box::pin(async {
+                let mut reports = self.reports(false).await?;
+                reports.retain(|_, report| !report.status.is_final());
+                self.add_fills(&mut reports).await?;
+                Ok(reports.into_values().collect())
+            }),
+        )
+        .await
     }
 
     /// One order of this client, working or finished, with its fills.
@@ -141,11 +147,17 @@ impl Orders<'_> {
     /// # Errors
     /// [`Error::OrderNotFound`]; [`Error::Timeout`], [`Error::Disconnected`].
     pub async fn status(&self, order_id: OrderId) -> Result<OrderReport, Error> {
-        self.statuses(&[order_id])
-            .await?
-            .into_iter()
-            .next()
-            .unwrap_or(Err(Error::OrderNotFound(order_id)))
+        crate::timing::timed(
+            "order_status",
+            Box::pin(async {
+                self.statuses(&[order_id])
+                    .await?
+                    .into_iter()
+                    .next()
+                    .unwrap_or(Err(Error::OrderNotFound(order_id)))
+            }),
+        )
+        .await
     }
 
     /// Several orders (a bracket, an OCA group) with one round of lookups; one result per

@@ -168,7 +168,11 @@ impl Session {
             unattended,
         };
         let approval = terminal.approval.clone();
-        let client = LocalClient::start(TradingServer::new(Arc::clone(&state)), terminal).await?;
+        let client = LocalClient::start(
+            TradingServer::new(Arc::clone(&state)).at(crate::observe::Door::Cli),
+            terminal,
+        )
+        .await?;
         Ok(Self {
             client,
             state,

@@ -209,10 +209,17 @@ pub fn router(
         .with_allowed_origins(origins.clone())
         .enforce_origin_validation();
     let sessions = BoundedSessions::new(LocalSessionManager::default(), settings.max_sessions);
+    let state = std::sync::Arc::clone(server.state());
     let service = StreamableHttpService::new(move || Ok(server.clone()), sessions.into(), config);
     let token = std::sync::Arc::new(token);
     axum::Router::new()
         .nest_service("/mcp", service)
+        .route(
+            "/metrics",
+            axum::routing::get(move || {
+                crate::observe::metrics_response(std::sync::Arc::clone(&state))
+            }),
+        )
         .layer(middleware::from_fn(move |request: Request, next: Next| {
             require_token(std::sync::Arc::clone(&token), request, next)
         }))

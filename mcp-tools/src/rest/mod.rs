@@ -311,9 +311,13 @@ pub async fn router(
     let schemas = openapi::schemas();
     let document = openapi::document(base_url, &schemas);
     let openapi = serde_json::to_vec(&document).map_err(|e| e.to_string())?;
-    let client = LocalClient::start(server, unattended("trading-rest"))
-        .await
-        .map_err(|e| e.message)?;
+    let state = Arc::clone(server.state());
+    let client = LocalClient::start(
+        server.at(crate::observe::Door::Rest),
+        unattended("trading-rest"),
+    )
+    .await
+    .map_err(|e| e.message)?;
     let api = Arc::new(Api {
         client,
         schemas,
@@ -345,6 +349,10 @@ pub async fn router(
     for (path, handler) in by_path {
         app = app.route(path, handler);
     }
+    app = app.route(
+        "/metrics",
+        get(move || crate::observe::metrics_response(Arc::clone(&state))),
+    );
     let not_found = |request: Request| async move {
         error_response(
             &ToolError::new(

@@ -56,6 +56,8 @@ pub struct Status {
     pub orders_enabled: bool,
     /// How long a preview's confirmation token lives.
     pub confirmation_ttl_secs: u64,
+    /// Calls since start (full figures: `/metrics`).
+    pub activity: crate::observe::Activity,
 }
 
 fn unavailable(endpoint: &str, error: String) -> Health {
@@ -128,6 +130,7 @@ impl TradingServer {
             kill_switch_engaged: state.kill_switch.engaged(),
             orders_enabled: state.config.orders_enabled,
             confirmation_ttl_secs: state.tokens.ttl().as_secs(),
+            activity: state.metrics.activity(),
         })
     }
 }

@@ -132,6 +132,8 @@ pub struct Entry {
 /// Who asked for what: what every row of one write (intent, result, refusal) shares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
+    /// The correlation id its rows share with the call's log lines.
+    pub id: String,
     /// The venue.
     pub venue: Venue,
     /// Its mode.
@@ -289,7 +291,7 @@ impl Journal {
         gate: impl FnOnce() -> Result<(), ToolError>,
         now: DateTime<Utc>,
     ) -> Result<String, ToolError> {
-        let id = correlation_id();
+        let id = intent.attempt.id.clone();
         let reserved = self.with(|connection| {
             let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let attempt = &intent.attempt;
@@ -416,7 +418,7 @@ impl Journal {
     /// # Errors
     /// When the row cannot be written.
     pub fn refuse(&self, refusal: &Refusal) -> Result<(), String> {
-        let row = store::Row::refusal(&correlation_id(), utc(&self.clock), refusal);
+        let row = store::Row::refusal(&refusal.attempt.id, utc(&self.clock), refusal);
         self.with(|connection| store::insert(connection, &row).map_err(Into::into))
     }
 

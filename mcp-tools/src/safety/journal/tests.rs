@@ -21,6 +21,7 @@ fn folder() -> PathBuf {
 fn intent(value: i64) -> Intent {
     Intent {
         attempt: Attempt {
+            id: correlation_id(),
             venue: Venue::Backpack,
             mode: Mode::Simulated,
             tool: "backpack_create_order",
