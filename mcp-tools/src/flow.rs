@@ -22,7 +22,7 @@ use crate::config::{Mode, Venue};
 use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of};
 use crate::error::{ErrorCode, ToolError};
 use crate::safety::caps::{self, CapUsage, Valued};
-use crate::safety::journal::{Attempt, Intent, Journal, Refusal, WriteOutcome};
+use crate::safety::journal::{Attempt, Fill, Intent, Journal, Refusal, WriteOutcome};
 use crate::state::AppState;
 
 /// A write the venue did not complete.
@@ -112,6 +112,8 @@ pub trait OrderVenue: Sync {
     fn value(&self) -> impl Future<Output = Result<Valued, ToolError>> + Send;
     /// Sends it: the venue's answer and its ids for the journal, or what is known.
     fn send(&self) -> impl Future<Output = Result<(Self::Placed, String), WriteFailure>> + Send;
+    /// What the venue's answer says had executed (journaled for replays and reports).
+    fn fill(placed: &Self::Placed) -> Option<Fill>;
 }
 
 /// Runs a journal call off the async threads (SQLite may wait for another process's lock).
@@ -376,7 +378,7 @@ pub async fn place<V: OrderVenue>(
         attempt: asked,
         exposure: Some(valued),
     };
-    let written = reserve_and_send(state, intent, true, || order.send()).await?;
+    let written = reserve_and_send(state, intent, true, || order.send(), V::fill).await?;
     Ok(Placement::Done(written))
 }
 
@@ -427,7 +429,7 @@ where
             correlation_id: format!("not journaled: {error}"),
         });
     }
-    reserve_and_send(state, intent, false, send).await
+    reserve_and_send(state, intent, false, send, |_| None).await
 }
 
 fn outcome_words(outcome: WriteOutcome) -> &'static str {
@@ -447,6 +449,7 @@ async fn reserve_and_send<T, F, Fut>(
     intent: Intent,
     gated: bool,
     send: F,
+    fill_of: impl FnOnce(&T) -> Option<Fill>,
 ) -> Result<Written<T>, ToolError>
 where
     F: FnOnce() -> Fut,
@@ -479,14 +482,14 @@ where
     let attempt = intent.attempt.clone();
     tracing::info!(id = %id, venue = attempt.venue.as_str(), tool = attempt.tool, "write sent");
     let result = send().await;
-    let (outcome, detail) = match &result {
-        Ok((_, detail)) => (WriteOutcome::Accepted, detail.clone()),
-        Err(failure) => (failure.outcome, state.redactor.text(&failure.message)),
+    let (outcome, detail, fill) = match &result {
+        Ok((value, detail)) => (WriteOutcome::Accepted, detail.clone(), fill_of(value)),
+        Err(failure) => (failure.outcome, state.redactor.text(&failure.message), None),
     };
     count_order(state, &attempt, outcome);
     let finished_id = id.clone();
     if let Err(error) = journaled(&state.journal, move |j| {
-        j.finish(&finished_id, &attempt, outcome, &detail)
+        j.finish(&finished_id, &attempt, outcome, &detail, fill.as_ref())
     })
     .await
     {

@@ -23,6 +23,7 @@ pub mod front;
 pub mod http;
 pub mod logging;
 pub mod observe;
+pub mod replay;
 pub mod rest;
 pub mod safety;
 pub mod schema;

@@ -157,6 +157,12 @@ impl ServerHandler for TradingServer {
         request: rmcp::model::CallToolRequestParams,
         context: rmcp::service::RequestContext<rmcp::RoleServer>,
     ) -> Result<rmcp::model::CallToolResponse, rmcp::ErrorData> {
+        if !self.state.config.observe_calls {
+            return self
+                .routes()
+                .call(ToolCallContext::new(self, request, context))
+                .await;
+        }
         let tool = request.name.to_string();
         let arguments = request.arguments.clone();
         let call = ToolCallContext::new(self, request, context);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::config::ServerConfig;
 use crate::error::{ErrorCode, ToolError};
 use crate::safety::KillSwitch;
-use crate::safety::journal::Journal;
+use crate::safety::journal::{Journal, SimulatorStart};
 use crate::safety::redact::Redactor;
 use crate::safety::tokens::TokenStore;
 use crate::venues::Slot;
@@ -30,7 +30,7 @@ pub struct AppState {
     /// Open watches (the `watch` tool).
     pub watches: crate::watch::Watches,
     /// Calls, errors, orders, latencies (`/metrics`, `status`).
-    pub metrics: crate::observe::Metrics,
+    pub metrics: Arc<crate::observe::Metrics>,
     backpack: Slot<BackpackVenue>,
     ibkr: Slot<IbkrVenue>,
 }
@@ -49,7 +49,7 @@ impl AppState {
             journal,
             redactor,
             watches: crate::watch::Watches::default(),
-            metrics: crate::observe::Metrics::new(),
+            metrics: Arc::new(crate::observe::Metrics::new()),
             backpack: Slot::default(),
             ibkr: Slot::default(),
             config,
@@ -63,9 +63,21 @@ impl AppState {
     pub async fn backpack(&self) -> Result<Arc<BackpackVenue>, ToolError> {
         let (speed, seed) = (self.config.simulator_speed, self.config.simulator_seed);
         self.backpack
-            .get(|| {
+            .get(|| async move {
                 let connection = self.config.backpack_connection.clone();
-                BackpackVenue::start(connection, speed, seed)
+                let clock = self.config.clock.clone();
+                let venue = BackpackVenue::start(connection, speed, seed, clock).await?;
+                if let Some(simulator) = venue.simulator() {
+                    self.note_simulator(SimulatorStart {
+                        ts: crate::safety::journal::utc(&self.config.clock),
+                        venue: crate::config::Venue::Backpack,
+                        seed,
+                        speed,
+                        start_ms: simulator.start_ms(),
+                    })
+                    .await;
+                }
+                Ok(venue)
             })
             .await
             .map_err(|e| ToolError::new(ErrorCode::VenueUnavailable, self.redactor.text(&e)))
@@ -78,9 +90,22 @@ impl AppState {
     pub async fn ibkr(&self) -> Result<Arc<IbkrVenue>, ToolError> {
         let trading = self.config.ibkr.tiers.trading;
         self.ibkr
-            .get(|| IbkrVenue::start(self.config.ibkr_connection.clone(), trading))
+            .get(|| async move {
+                let venue = IbkrVenue::start(self.config.ibkr_connection.clone(), trading).await?;
+                count_reconnects(&venue, Arc::clone(&self.metrics));
+                Ok(venue)
+            })
             .await
             .map_err(|e| ToolError::new(ErrorCode::VenueUnavailable, self.redactor.text(&e)))
+    }
+
+    /// Records a simulator's start in the journal (what a replay rebuilds); a journal that
+    /// cannot take it is logged: the simulator still serves.
+    async fn note_simulator(&self, start: SimulatorStart) {
+        let noted = crate::flow::journaled(&self.journal, move |j| j.note_simulator(&start)).await;
+        if let Err(error) = noted {
+            tracing::warn!(%error, "the simulator's start was not journaled: a replay will not find its seed");
+        }
     }
 
     /// Backpack if it is already connected.
@@ -113,4 +138,23 @@ impl AppState {
             });
         }
     }
+}
+
+/// Counts each new gateway session after the first in the metrics, for as long as the
+/// client lives.
+fn count_reconnects(venue: &IbkrVenue, metrics: Arc<crate::observe::Metrics>) {
+    let mut link = venue.client.watch_connection();
+    tokio::spawn(async move {
+        let mut last = 1;
+        while link.changed().await.is_ok() {
+            let session = match &*link.borrow_and_update() {
+                ibkr_sdk::LinkState::Connected { session, .. } => *session,
+                _ => continue,
+            };
+            if session > last {
+                last = session;
+                metrics.record_reconnect("ibkr");
+            }
+        }
+    });
 }

@@ -231,6 +231,26 @@ fn orders_are_previewed_confirmed_and_journaled() {
             .any(|r| r["tool"] == "ibkr_place_order" && r["outcome"] == "accepted"),
         "{journal}"
     );
+
+    // Each command ran its own simulator: the replay rebuilds each one as recorded.
+    let replayed = ok(trading(&dir).args(["journal", "replay"]));
+    assert!(
+        replayed.stdout.contains("All match."),
+        "{}",
+        replayed.stdout
+    );
+    let report = ok(trading(&dir).args(["--json", "journal", "replay"])).json();
+    assert_eq!(report["all_match"], true, "{report}");
+    assert!(report["matched"].as_u64().unwrap() >= 2, "{report}");
+    assert!(report["refused"].as_u64().unwrap() >= 1, "{report}");
+    let page = dir.0.join("report.html");
+    ok(trading(&dir)
+        .args(["journal", "report", "--out"])
+        .arg(&page));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("Orders over time") && html.contains("backpack_create_order"));
+    let missing = run(trading(&dir).args(["journal", "replay", "/nowhere/journal.db"]));
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
 }
 
 #[tokio::test(flavor = "multi_thread")]

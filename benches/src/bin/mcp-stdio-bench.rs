@@ -14,6 +14,9 @@
 //! ```text
 //! cargo build --release -p mcp-tools && cargo run --release -p benches --bin mcp-stdio-bench [-- --calls 2000 --starts 30]
 //! ```
+//!
+//! With `--observe [--calls N --rounds R]`: only the cost of the per-call events and metrics
+//! (`tools/call` p50 with them on, against `TRADING_MCP_OBSERVE=false`; the goal is under 5 %).
 
 #![allow(
     clippy::float_arithmetic,
@@ -52,6 +55,17 @@ struct Session {
 
 impl Session {
     fn spawn(binary: &PathBuf, state: &std::path::Path, backpack: Option<SocketAddr>) -> Session {
+        Self::spawn_with(binary, state, backpack, &[("RUST_LOG", "warn")], Stdio::null())
+    }
+
+    /// A session with `env` set and its stderr (the logs) going to `stderr`.
+    fn spawn_with(
+        binary: &PathBuf,
+        state: &std::path::Path,
+        backpack: Option<SocketAddr>,
+        env: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> Session {
         let mut command = Command::new(binary);
         command
             .env_remove("BACKPACK_BASE_URL")
@@ -65,12 +79,12 @@ impl Session {
         let mut child = command
             .env("TRADING_MCP_JOURNAL", state.join("journal.db"))
             .env("TRADING_MCP_KILL_SWITCH", state.join("KILL"))
-            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .env_remove("IBKR_GATEWAY_HOST")
             .env_remove("IBKR_GATEWAY_PORT")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .unwrap();
         let stdin = child.stdin.take().unwrap();
@@ -210,6 +224,71 @@ fn list_orders(
     session
 }
 
+/// `tools/call backpack_list_orders` with per-call events (JSON, to a log file) and metrics
+/// on, against a server with them off (`TRADING_MCP_OBSERVE=false`), in alternating batches
+/// on two live sessions so that the machine's drift falls on both.
+fn observe_overhead(binary: &PathBuf, state: &std::path::Path, calls: usize, rounds: usize) {
+    let log = std::fs::File::create(state.join("events.log")).unwrap();
+    let mut on = Session::spawn_with(
+        binary,
+        state,
+        None,
+        &[("RUST_LOG", "info"), ("TRADING_LOG_FORMAT", "json")],
+        Stdio::from(log),
+    );
+    let mut off = Session::spawn_with(
+        binary,
+        state,
+        None,
+        &[("RUST_LOG", "warn"), ("TRADING_MCP_OBSERVE", "false")],
+        Stdio::null(),
+    );
+    let call = json!({ "name": "backpack_list_orders", "arguments": {} });
+    for session in [&mut on, &mut off] {
+        session.initialize();
+        for _ in 0..calls / 10 {
+            let answer = session.request("tools/call", call.clone());
+            assert!(answer.contains("\"isError\":false"), "{answer}");
+        }
+    }
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    let batch = (calls / rounds.max(1)).max(1);
+    for round in 0..rounds {
+        let mut order = [(&mut on, &mut with), (&mut off, &mut without)];
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for (session, samples) in order {
+            for _ in 0..batch {
+                let t = Instant::now();
+                session.request("tools/call", call.clone());
+                samples.push(u64::try_from(t.elapsed().as_nanos()).unwrap());
+            }
+        }
+    }
+    with.sort_unstable();
+    without.sort_unstable();
+    let (p50_on, p50_off) = (percentile(&with, 50.0), percentile(&without, 50.0));
+    let events = std::fs::read_to_string(state.join("events.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("\"target\":\"trading::call\""))
+        .count();
+    println!(
+        "{}",
+        json!({
+            "case": "observe_overhead_tools_call",
+            "calls_each": with.len(),
+            "events_logged": events,
+            "p50_on_us": p50_on as f64 / 1e3,
+            "p50_off_us": p50_off as f64 / 1e3,
+            "p99_on_us": percentile(&with, 99.0) as f64 / 1e3,
+            "p99_off_us": percentile(&without, 99.0) as f64 / 1e3,
+            "p50_ratio": p50_on as f64 / p50_off as f64,
+        })
+    );
+}
+
 impl Drop for Session {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -236,6 +315,11 @@ fn main() {
     let binary = server_binary();
     let state = std::env::temp_dir().join(format!("mcp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&state).unwrap();
+    if args.iter().any(|a| a == "--observe") {
+        observe_overhead(&binary, &state, calls, arg(&args, "--rounds", 20));
+        let _ = std::fs::remove_dir_all(state);
+        return;
+    }
 
     // Cold start: spawn -> initialize result and -> first tools/list result, a fresh process
     // each time (the first one warms the page cache and is not counted).

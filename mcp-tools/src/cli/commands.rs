@@ -46,7 +46,15 @@ pub(super) async fn run(cli: Cli) -> Result<u8, Failure> {
             clap_complete::generate(*shell, &mut command, "trading", &mut std::io::stdout());
             Ok(0)
         }
-        Command::Journal { since, outcome } => {
+        Command::Journal {
+            action: Some(action),
+            ..
+        } => super::journal::run(global, action).await,
+        Command::Journal {
+            action: None,
+            since,
+            outcome,
+        } => {
             let venue = global.venue.map(|v| Venue::from(v).as_str());
             let filter = serve::journal_filter(since.as_deref(), venue, outcome.as_deref())
                 .map_err(Failure::usage)?;

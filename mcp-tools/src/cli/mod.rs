@@ -8,6 +8,7 @@
 //! not, 2 when the configuration is wrong.
 
 mod commands;
+mod journal;
 mod orders;
 mod render;
 mod session;
@@ -213,8 +214,11 @@ enum Command {
         #[arg(long, value_name = "SECS", default_value_t = 20)]
         watch: u64,
     },
-    /// The journal (every order attempt, result and refusal) as JSON lines, oldest first.
+    /// The journal (every order attempt, result and refusal) as JSON lines, oldest first; its replay and its report.
     Journal {
+        /// Replay or report; none: print the rows.
+        #[command(subcommand)]
+        action: Option<JournalCommand>,
         /// Only rows at or after this time (RFC 3339, or a date YYYY-MM-DD).
         #[arg(long, value_name = "TIME")]
         since: Option<String>,
@@ -226,6 +230,34 @@ enum Command {
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum JournalCommand {
+    /// Run the journal's orders again, in order, on a fresh simulator seeded and timed as recorded, and show per order whether the outcome matches (exit 1 when one differs).
+    Replay {
+        /// The journal file (default: this configuration's).
+        journal: Option<std::path::PathBuf>,
+        /// Relative tolerance on average prices, in basis points.
+        #[arg(long, value_name = "BPS", default_value_t = 1)]
+        tolerance_bps: u32,
+    },
+    /// Write one self-contained HTML page: orders over time, cap usage against the caps, outcomes by kind, latency percentiles.
+    Report {
+        /// The journal file (default: this configuration's).
+        journal: Option<std::path::PathBuf>,
+        /// Where to write the page.
+        #[arg(
+            long,
+            short,
+            value_name = "FILE",
+            default_value = "journal-report.html"
+        )]
+        out: std::path::PathBuf,
+        /// A saved /metrics answer, for the venue request latencies.
+        #[arg(long, value_name = "FILE")]
+        metrics: Option<std::path::PathBuf>,
     },
 }
 

@@ -28,6 +28,7 @@
 //! | `TRADING_MCP_SIMULATOR_SPEED` | simulated seconds per real second in the Backpack simulator | 1 |
 //! | `TRADING_MCP_SIMULATOR_SEED` | the seed of the Backpack simulator's price walk | 42 |
 //! | `TRADING_MCP_HTTP_TOKEN` | bearer token HTTP clients must send | none (required for HTTP) |
+//! | `TRADING_MCP_OBSERVE` | `false`: no per-call events or call metrics (the journal is kept either way) | `true` |
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -322,6 +323,8 @@ pub struct ServerConfig {
     pub simulator_speed: u64,
     /// The seed of the Backpack simulator's market (the same seed, the same price path).
     pub simulator_seed: u64,
+    /// `TRADING_MCP_OBSERVE`: one event and the metrics per tool call.
+    pub observe_calls: bool,
 }
 
 /// `BACKPACK_MODE` (`simulated`, `paper` or `live`; by default live when keys are set,
@@ -625,6 +628,8 @@ impl ServerConfig {
         let confirm_timeout = seconds("TRADING_MCP_CONFIRM_TIMEOUT_SECS")?;
         let orders_enabled = switch("ORDERS_ENABLED", lookup("ORDERS_ENABLED"))?.unwrap_or(true);
         let confirm_ttl = seconds("TRADING_MCP_CONFIRM_TTL_SECS")?;
+        let observe_calls =
+            switch("TRADING_MCP_OBSERVE", lookup("TRADING_MCP_OBSERVE"))?.unwrap_or(true);
         let max_items = number(&lookup, "TRADING_MCP_MAX_ITEMS", 1, 1_000)?
             .map_or(50, |n| usize::try_from(n).unwrap_or(50));
         let simulator_speed =
@@ -650,6 +655,7 @@ impl ServerConfig {
             confirm_timeout,
             orders_enabled,
             max_items,
+            observe_calls,
         })
     }
 
@@ -674,6 +680,7 @@ impl ServerConfig {
             max_items: 50,
             simulator_speed: 1,
             simulator_seed: DEFAULT_SIMULATOR_SEED,
+            observe_calls: true,
         }
     }
 

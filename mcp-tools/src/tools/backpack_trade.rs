@@ -25,7 +25,7 @@ use crate::confirm::{Answer, Confirmation, Pending, Policy, confirm, session_of}
 use crate::error::{ErrorCode, ToolError, backpack_code};
 use crate::flow::{self, OrderVenue, WriteFailure, Written};
 use crate::safety::caps::{CapUsage, Valued};
-use crate::safety::journal::WriteOutcome;
+use crate::safety::journal::{Fill, WriteOutcome};
 use crate::server::TradingServer;
 use crate::state::AppState;
 use crate::venues::backpack::BackpackVenue;
@@ -116,7 +116,7 @@ pub struct BackpackCancelled {
     pub correlation_id: String,
 }
 
-fn outcome(error: &SdkError) -> WriteOutcome {
+pub(crate) fn outcome(error: &SdkError) -> WriteOutcome {
     match error.outcome() {
         SdkOutcome::NotSent => WriteOutcome::NotSent,
         SdkOutcome::Rejected => WriteOutcome::Rejected,
@@ -259,6 +259,10 @@ impl OrderVenue for BackpackOrder<'_> {
         ))
     }
 
+    fn fill(placed: &Order) -> Option<Fill> {
+        Some(fill_of(placed))
+    }
+
     async fn send(&self) -> Result<(Order, String), WriteFailure> {
         match self.venue.client.orders().place(&self.spec).await {
             Ok(placed) => {
@@ -282,6 +286,23 @@ impl OrderVenue for BackpackOrder<'_> {
                 Err(WriteFailure::new(outcome(&error), message).refined(backpack_code(&error)))
             }
         }
+    }
+}
+
+/// What an order had executed when the exchange answered.
+pub(crate) fn fill_of(order: &Order) -> Fill {
+    let filled = order.executed_quantity.value();
+    let quote = order.executed_quote_quantity.value();
+    Fill {
+        status: serde_json::to_value(&order.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default(),
+        filled: filled.normalize().to_string(),
+        average_price: quote
+            .checked_div(filled)
+            .filter(|_| !filled.is_zero())
+            .map(|p| p.normalize().to_string()),
     }
 }
 

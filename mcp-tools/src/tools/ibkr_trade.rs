@@ -22,7 +22,7 @@ use crate::confirm::Answer;
 use crate::error::{ErrorCode, ToolError, ibkr_code};
 use crate::flow::{self, OrderVenue, WriteFailure};
 use crate::safety::caps::{CapUsage, Valued};
-use crate::safety::journal::WriteOutcome;
+use crate::safety::journal::{Fill, WriteOutcome};
 use crate::server::TradingServer;
 use crate::state::AppState;
 use crate::venues::ibkr::IbkrVenue;
@@ -162,7 +162,7 @@ impl Asked {
     }
 }
 
-fn outcome(error: &ibkr_sdk::Error) -> WriteOutcome {
+pub(crate) fn outcome(error: &ibkr_sdk::Error) -> WriteOutcome {
     match error.outcome() {
         ibkr_sdk::Outcome::NotSent => WriteOutcome::NotSent,
         ibkr_sdk::Outcome::Rejected => WriteOutcome::Rejected,
@@ -242,6 +242,17 @@ impl OrderVenue for IbkrOrder<'_> {
                 format!("{}; nothing was sent", ibkr_error(&error)),
             )),
         }
+    }
+
+    fn fill(placed: &Vec<OrderReport>) -> Option<Fill> {
+        let entry = placed.first()?;
+        Some(Fill {
+            status: entry.status.to_string(),
+            filled: entry.filled.value().normalize().to_string(),
+            average_price: entry
+                .avg_fill_price
+                .map(|p| p.value().normalize().to_string()),
+        })
     }
 
     async fn send(&self) -> Result<(Vec<OrderReport>, String), WriteFailure> {

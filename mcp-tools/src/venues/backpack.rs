@@ -52,6 +52,7 @@ impl BackpackVenue {
         connection: BackpackConnection,
         speed: u64,
         seed: u64,
+        clock: trading_core::clock::SharedClock,
     ) -> Result<Self, String> {
         let mode = connection.mode();
         match connection {
@@ -62,9 +63,14 @@ impl BackpackVenue {
                         ..ExchangeConfig::default()
                     })
                     .speed(speed)
+                    .clock(clock.clone())
                     .build()
                     .map_err(|e| format!("the Backpack simulator did not start: {e}"))?;
-                let client = fake.client_builder().build().map_err(|e| e.to_string())?;
+                let client = fake
+                    .client_builder()
+                    .clock(std::sync::Arc::new(clock))
+                    .build()
+                    .map_err(|e| e.to_string())?;
                 Ok(Self {
                     client,
                     mode,

@@ -16,6 +16,7 @@ mod ibkr;
 mod input;
 mod outcomes;
 mod paper;
+mod replay;
 mod rules;
 mod safety;
 mod tools_list;

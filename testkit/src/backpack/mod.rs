@@ -327,6 +327,12 @@ impl Simulator {
         &self.shared.clock
     }
 
+    /// The clock's time when the simulator started, ms: with the same seed, speed and start,
+    /// the same clock times give the same market (what a replay needs).
+    pub fn start_ms(&self) -> u64 {
+        self.shared.wall_start_ms
+    }
+
     /// Runs `f` on the engine (advanced to the current simulated time): inspect state, add
     /// accounts or liquidity, check invariants.
     pub fn with_exchange<R>(&self, f: impl FnOnce(&mut Exchange) -> R) -> R {

@@ -72,7 +72,7 @@ pub(crate) struct Shared {
     pub(crate) clock: SharedClock,
     /// Simulated milliseconds per wall-clock millisecond.
     speed: u64,
-    wall_start_ms: u64,
+    pub(crate) wall_start_ms: u64,
     sim_start_ms: u64,
     /// Woken after a request that may have changed the engine (the stream pump listens).
     pub(crate) changed: tokio::sync::Notify,
@@ -109,8 +109,10 @@ where
 }
 
 impl Shared {
+    /// `exchange` started at its clock's time `exchange.now_ms()` (one reading for both
+    /// origins, so the same clock times give the same simulated times in every run).
     pub(crate) fn new(exchange: Exchange, clock: SharedClock, speed: u64) -> Self {
-        let now = clock.now_ms();
+        let now = exchange.now_ms();
         Self {
             sim_start_ms: exchange.now_ms(),
             exchange: Mutex::new(exchange),

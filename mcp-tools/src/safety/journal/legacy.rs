@@ -96,6 +96,7 @@ fn parse(text: &str, source: &Path) -> Result<Vec<Row>, String> {
             currency: None,
             outcome: line.outcome,
             detail: line.detail,
+            fill: None,
         });
     }
     Ok(rows)

@@ -127,6 +127,36 @@ pub struct Entry {
     /// was computed. Secrets redacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// Results of accepted orders: what had executed when the venue answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fill: Option<Fill>,
+}
+
+/// What an accepted order had executed when the venue answered (decimals as strings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fill {
+    /// The venue's status: `Filled`, `New`, `PartiallyFilled`, `Submitted`...
+    pub status: String,
+    /// The quantity executed.
+    pub filled: String,
+    /// The average execution price, when anything executed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average_price: Option<String>,
+}
+
+/// A simulator a server started: what a replay needs to build the same market again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulatorStart {
+    /// When it started (journal clock).
+    pub ts: DateTime<Utc>,
+    /// The venue it simulates.
+    pub venue: Venue,
+    /// The seed of its price walk.
+    pub seed: u64,
+    /// Simulated milliseconds per real one.
+    pub speed: u64,
+    /// Its clock's time at the start, milliseconds since the epoch.
+    pub start_ms: u64,
 }
 
 /// Who asked for what: what every row of one write (intent, result, refusal) shares.
@@ -408,8 +438,9 @@ impl Journal {
         attempt: &Attempt,
         outcome: WriteOutcome,
         detail: &str,
+        fill: Option<&Fill>,
     ) -> Result<(), String> {
-        let row = store::Row::result(id, utc(&self.clock), attempt, outcome, detail);
+        let row = store::Row::result(id, utc(&self.clock), attempt, outcome, detail, fill);
         self.with(|connection| store::insert(connection, &row).map_err(Into::into))
     }
 
@@ -429,6 +460,22 @@ impl Journal {
     /// When the journal cannot be read.
     pub fn used(&self, venue: Venue, mode: Mode, now: DateTime<Utc>) -> Result<Decimal, String> {
         self.with(|connection| store::used(connection, venue, mode, now))
+    }
+
+    /// Records that a simulator started, so a replay can build the same market.
+    ///
+    /// # Errors
+    /// When the journal cannot be written.
+    pub fn note_simulator(&self, start: &SimulatorStart) -> Result<(), String> {
+        self.with(|connection| store::insert_simulator(connection, start).map_err(Into::into))
+    }
+
+    /// Every simulator start recorded, oldest first.
+    ///
+    /// # Errors
+    /// When the journal cannot be read.
+    pub fn simulators(&self) -> Result<Vec<SimulatorStart>, String> {
+        self.with(|connection| store::simulators(connection))
     }
 
     /// The rows that match `filter`, oldest first.

@@ -7,7 +7,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use rusqlite::{Connection, params};
 use rust_decimal::Decimal;
 
-use super::{Attempt, Entry, Filter, Intent, Phase, Refusal, WriteOutcome, legacy, window_start};
+use super::{
+    Attempt, Entry, Fill, Filter, Intent, Phase, Refusal, SimulatorStart, WriteOutcome, legacy,
+    window_start,
+};
 use crate::config::{Mode, Venue};
 
 /// Why a journal operation did not complete.
@@ -46,6 +49,14 @@ CREATE TRIGGER IF NOT EXISTS entries_no_update BEFORE UPDATE ON entries
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS entries_no_delete BEFORE DELETE ON entries
     BEGIN SELECT RAISE(ABORT, 'the journal is append-only'); END;
+CREATE TABLE IF NOT EXISTS simulators (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    ts_ms    INTEGER NOT NULL,
+    venue    TEXT NOT NULL,
+    seed     TEXT NOT NULL,
+    speed    INTEGER NOT NULL,
+    start_ms INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS handed_tokens (
     token      TEXT PRIMARY KEY,
     venue      TEXT NOT NULL,
@@ -125,8 +136,71 @@ pub(super) fn open(path: &Path) -> Result<Connection, String> {
     connection
         .execute_batch(SCHEMA)
         .map_err(|e| e.to_string())?;
+    add_fill_column(&connection).map_err(|e| e.to_string())?;
     legacy::import_beside(&mut connection, path)?;
     Ok(connection)
+}
+
+/// Journals written before fills were recorded get the column (empty for their rows).
+fn add_fill_column(connection: &Connection) -> Result<(), rusqlite::Error> {
+    let has_fill = connection
+        .prepare("SELECT 1 FROM pragma_table_info('entries') WHERE name = 'fill'")?
+        .exists([])?;
+    if !has_fill {
+        connection.execute_batch("ALTER TABLE entries ADD COLUMN fill TEXT")?;
+    }
+    Ok(())
+}
+
+/// Records that a simulator started.
+pub(super) fn insert_simulator(
+    connection: &Connection,
+    start: &SimulatorStart,
+) -> Result<(), rusqlite::Error> {
+    connection.execute(
+        "INSERT INTO simulators (ts_ms, venue, seed, speed, start_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            start.ts.timestamp_millis(),
+            start.venue.as_str(),
+            start.seed.to_string(),
+            i64::try_from(start.speed).unwrap_or(i64::MAX),
+            i64::try_from(start.start_ms).unwrap_or(i64::MAX),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Every simulator start, oldest first.
+pub(super) fn simulators(connection: &Connection) -> Result<Vec<SimulatorStart>, Failure> {
+    let mut statement = connection
+        .prepare("SELECT seq, ts_ms, venue, seed, speed, start_ms FROM simulators ORDER BY seq")?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get::<_, i64>(0)?,
+            row.get::<_, i64>(1)?,
+            row.get::<_, String>(2)?,
+            row.get::<_, String>(3)?,
+            row.get::<_, i64>(4)?,
+            row.get::<_, i64>(5)?,
+        ))
+    })?;
+    let mut starts = Vec::new();
+    for row in rows {
+        let (seq, ts, venue, seed, speed, start_ms) = row?;
+        let bad =
+            |what: &str| Failure::Database(format!("simulator row {seq} has an unreadable {what}"));
+        starts.push(SimulatorStart {
+            ts: Utc
+                .timestamp_millis_opt(ts)
+                .single()
+                .ok_or_else(|| bad("time"))?,
+            venue: parse_venue(&venue).ok_or_else(|| bad("venue"))?,
+            seed: seed.parse().map_err(|_| bad("seed"))?,
+            speed: u64::try_from(speed).map_err(|_| bad("speed"))?,
+            start_ms: u64::try_from(start_ms).map_err(|_| bad("start"))?,
+        });
+    }
+    Ok(starts)
 }
 
 /// One row to insert.
@@ -145,6 +219,7 @@ pub(super) struct Row {
     pub currency: Option<String>,
     pub outcome: Option<WriteOutcome>,
     pub detail: Option<String>,
+    pub fill: Option<String>,
 }
 
 fn non_empty(text: &str) -> Option<String> {
@@ -168,6 +243,7 @@ impl Row {
             currency: None,
             outcome: None,
             detail: None,
+            fill: None,
         }
     }
 
@@ -190,10 +266,12 @@ impl Row {
         attempt: &Attempt,
         outcome: WriteOutcome,
         detail: &str,
+        fill: Option<&Fill>,
     ) -> Self {
         Self {
             outcome: Some(outcome),
             detail: non_empty(detail),
+            fill: fill.and_then(|f| serde_json::to_string(f).ok()),
             ..Self::of(id, Phase::Result, ts, attempt)
         }
     }
@@ -212,8 +290,8 @@ impl Row {
 pub(super) fn insert(connection: &Connection, row: &Row) -> Result<(), rusqlite::Error> {
     connection.execute(
         "INSERT OR IGNORE INTO entries
-            (id, phase, ts_ms, venue, mode, tool, session, symbol, request, exposure, currency, outcome, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            (id, phase, ts_ms, venue, mode, tool, session, symbol, request, exposure, currency, outcome, detail, fill)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         params![
             row.id,
             row.phase.as_str(),
@@ -228,6 +306,7 @@ pub(super) fn insert(connection: &Connection, row: &Row) -> Result<(), rusqlite:
             row.currency,
             row.outcome.map(WriteOutcome::as_str),
             row.detail,
+            row.fill,
         ],
     )?;
     Ok(())
@@ -311,7 +390,7 @@ fn unreadable(what: &str, seq: i64) -> Failure {
 
 pub(super) fn entries(connection: &Connection, filter: &Filter) -> Result<Vec<Entry>, Failure> {
     let mut statement = connection.prepare(
-        "SELECT seq, id, phase, ts_ms, venue, mode, tool, session, symbol, request, exposure, currency, outcome, detail
+        "SELECT seq, id, phase, ts_ms, venue, mode, tool, session, symbol, request, exposure, currency, outcome, detail, fill
          FROM entries
          WHERE ts_ms >= ?1 AND (?2 IS NULL OR venue = ?2) AND (?3 IS NULL OR outcome = ?3)
          ORDER BY seq",
@@ -338,6 +417,7 @@ pub(super) fn entries(connection: &Connection, filter: &Filter) -> Result<Vec<En
                 row.get::<_, Option<String>>(11)?,
                 row.get::<_, Option<String>>(12)?,
                 row.get::<_, Option<String>>(13)?,
+                row.get::<_, Option<String>>(14)?,
             ))
         },
     )?;
@@ -358,6 +438,7 @@ pub(super) fn entries(connection: &Connection, filter: &Filter) -> Result<Vec<En
             currency,
             outcome_text,
             detail,
+            fill,
         ) = row?;
         entries.push(Entry {
             seq,
@@ -382,6 +463,10 @@ pub(super) fn entries(connection: &Connection, filter: &Filter) -> Result<Vec<En
                 .map(|o| outcome(&o).ok_or_else(|| unreadable("outcome", seq)))
                 .transpose()?,
             detail,
+            fill: fill
+                .map(|f| serde_json::from_str(&f))
+                .transpose()
+                .map_err(|_| unreadable("fill", seq))?,
         });
     }
     Ok(entries)

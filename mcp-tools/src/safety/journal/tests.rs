@@ -61,7 +61,7 @@ fn two_journals_on_one_file_share_the_daily_cap() {
     );
     assert_eq!(refused.code, ErrorCode::CapExceeded);
     first
-        .finish(&id, &intent(60).attempt, WriteOutcome::Rejected, "no")
+        .finish(&id, &intent(60).attempt, WriteOutcome::Rejected, "no", None)
         .unwrap();
     second.reserve(&intent(60), &caps, || Ok(()), now).unwrap();
     let refusals = second
