@@ -423,8 +423,9 @@ fn cli_calls_log_one_event_each_with_the_journal_id() {
     placed_order_is_traced(&lines, &dir, id);
 }
 
-#[test]
-fn mcp_http_serves_the_metrics_behind_its_bearer_token() {
+#[tokio::test(flavor = "multi_thread")]
+async fn mcp_http_calls_log_one_event_each_and_the_metrics_sit_behind_its_bearer_token() {
+    use common::mcp_http::{call_in, open_session};
     let dir = TempDir::new();
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -435,38 +436,86 @@ fn mcp_http_serves_the_metrics_behind_its_bearer_token() {
     let mut child = command
         .args(["--http", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (open, scraped) = runtime.block_on(async {
-        let http = reqwest::Client::new();
-        let url = format!("http://127.0.0.1:{port}/metrics");
-        let mut open = None;
-        for _ in 0..100 {
-            if let Ok(answer) = http.get(&url).send().await {
-                open = Some(answer.status());
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut open = None;
+    for _ in 0..100 {
+        if let Ok(answer) = http.get(format!("{base}/metrics")).send().await {
+            open = Some(answer.status());
+            break;
         }
-        let scraped = http
-            .get(&url)
-            .bearer_auth(SECRET)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        (open, scraped)
-    });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(open, Some(reqwest::StatusCode::UNAUTHORIZED));
+    let mcp = format!("{base}/mcp");
+    let session = open_session(&http, &mcp, SECRET).await;
+    let order = json!({ "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1", "price": "100" });
+    let preview = call_in(
+        &http,
+        &mcp,
+        SECRET,
+        &session,
+        "backpack_preview_order",
+        json!({ "order": order }),
+    )
+    .await;
+    let preview = &preview["structuredContent"];
+    let placed = call_in(
+        &http,
+        &mcp,
+        SECRET,
+        &session,
+        "backpack_create_order",
+        json!({ "order": preview["order"], "confirmationToken": preview["confirmationToken"] }),
+    )
+    .await;
+    let id = placed["structuredContent"]["correlationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let scraped = http
+        .get(format!("{base}/metrics"))
+        .bearer_auth(SECRET)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let _ = child.kill();
     let _ = child.wait();
-    assert_eq!(open, Some(reqwest::StatusCode::UNAUTHORIZED));
     let scrape = parse(&scraped);
-    assert!(
-        scrape.docs.contains_key("trading_cap_used"),
-        "the families are documented: {scraped}"
+    assert_eq!(
+        sample(
+            &scrape,
+            "trading_calls_total",
+            &[
+                ("door", "mcp_http"),
+                ("tool", "backpack_create_order"),
+                ("outcome", "ok")
+            ]
+        ),
+        1.0,
+        "{scraped}"
     );
+    let mut logged = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logged)
+        .unwrap();
+    assert!(!logged.contains(SECRET));
+    let lines = lines(&logged);
+    let events = events(&lines);
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e["door"] == "mcp_http"));
+    assert_eq!(
+        one(&events, "backpack_create_order")["correlation_id"],
+        id.as_str()
+    );
+    placed_order_is_traced(&lines, &dir, &id);
 }

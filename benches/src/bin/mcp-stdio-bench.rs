@@ -55,7 +55,13 @@ struct Session {
 
 impl Session {
     fn spawn(binary: &PathBuf, state: &std::path::Path, backpack: Option<SocketAddr>) -> Session {
-        Self::spawn_with(binary, state, backpack, &[("RUST_LOG", "warn")], Stdio::null())
+        Self::spawn_with(
+            binary,
+            state,
+            backpack,
+            &[("RUST_LOG", "warn")],
+            Stdio::null(),
+        )
     }
 
     /// A session with `env` set and its stderr (the logs) going to `stderr`.

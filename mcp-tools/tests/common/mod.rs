@@ -7,6 +7,8 @@
     clippy::new_without_default
 )] // each binary uses a part
 
+pub mod mcp_http;
+
 use std::path::PathBuf;
 
 /// A fresh folder under the system temp dir, removed on drop (unless borrowed).

@@ -9,6 +9,7 @@ use mcp_tools::{AppState, TradingServer};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use super::common::mcp_http::{call_in, initialize, messages, open_session};
 use super::{TempDir, config};
 
 const TOKEN: &str = "test-token-0123456789abcdef";
@@ -31,24 +32,6 @@ async fn serve_with(settings: HttpSettings) -> (String, CancellationToken, TempD
             .unwrap();
     });
     (url, shutdown, dir)
-}
-
-fn initialize() -> Value {
-    json!({
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": { "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": { "name": "http-test", "version": "0" } }
-    })
-}
-
-/// The JSON-RPC messages of a response (JSON, or server-sent events).
-fn messages(body: &str) -> Vec<Value> {
-    if let Ok(value) = serde_json::from_str::<Value>(body) {
-        return vec![value];
-    }
-    body.lines()
-        .filter_map(|line| line.strip_prefix("data:"))
-        .filter_map(|data| serde_json::from_str(data.trim()).ok())
-        .collect()
 }
 
 #[tokio::test]
@@ -134,80 +117,19 @@ async fn a_short_token_is_refused_at_start() {
 }
 
 /// An initialised MCP session over HTTP: its id.
-async fn open_session(http: &reqwest::Client, url: &str) -> String {
-    let response = http
-        .post(url)
-        .bearer_auth(TOKEN)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(initialize().to_string())
-        .send()
-        .await
-        .unwrap();
-    let id = response.headers()["mcp-session-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    let _ = response.text().await;
-    let notified = http
-        .post(url)
-        .bearer_auth(TOKEN)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-session-id", &id)
-        .header("mcp-protocol-version", "2025-11-25")
-        .body(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert!(notified.status().is_success());
-    id
-}
-
-/// Calls a tool in a session: the JSON-RPC result.
-async fn call_in(
-    http: &reqwest::Client,
-    url: &str,
-    session: &str,
-    name: &str,
-    args: Value,
-) -> Value {
-    let body = http
-        .post(url)
-        .bearer_auth(TOKEN)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-session-id", session)
-        .header("mcp-protocol-version", "2025-11-25")
-        .body(
-            json!({ "jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": { "name": name, "arguments": args } })
-                .to_string(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    messages(&body)
-        .into_iter()
-        .find(|m| m.get("result").is_some())
-        .unwrap_or_else(|| panic!("no result in {body}"))["result"]
-        .clone()
-}
-
 #[tokio::test]
 async fn a_token_is_redeemable_only_in_the_session_that_previewed_it() {
     let (url, shutdown, _dir) = serve().await;
     let http = reqwest::Client::new();
     let (alice, mallory) = (
-        open_session(&http, &url).await,
-        open_session(&http, &url).await,
+        open_session(&http, &url, TOKEN).await,
+        open_session(&http, &url, TOKEN).await,
     );
     let order = json!({ "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1", "price": "100" });
     let preview = call_in(
         &http,
         &url,
+        TOKEN,
         &alice,
         "backpack_preview_order",
         json!({ "order": order }),
@@ -219,6 +141,7 @@ async fn a_token_is_redeemable_only_in_the_session_that_previewed_it() {
     let stolen = call_in(
         &http,
         &url,
+        TOKEN,
         &mallory,
         "backpack_create_order",
         create.clone(),
@@ -226,7 +149,7 @@ async fn a_token_is_redeemable_only_in_the_session_that_previewed_it() {
     .await;
     assert_eq!(stolen["isError"], true, "{stolen}");
     assert!(stolen.to_string().contains("another session"), "{stolen}");
-    let voided = call_in(&http, &url, &alice, "backpack_create_order", create).await;
+    let voided = call_in(&http, &url, TOKEN, &alice, "backpack_create_order", create).await;
     assert_eq!(
         voided["isError"], true,
         "a refused token is spent: {voided}"
