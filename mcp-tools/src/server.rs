@@ -163,7 +163,13 @@ impl ServerHandler for TradingServer {
                 .call(ToolCallContext::new(self, request, context))
                 .await;
         }
-        let tool = request.name.to_string();
+        // A name this server does not list is one label, whatever a client sends: the
+        // metrics must not grow with made-up names (the refusal's reason names it).
+        let tool = if self.routes().has_route(&request.name) {
+            request.name.to_string()
+        } else {
+            crate::observe::UNKNOWN_TOOL.to_owned()
+        };
         let arguments = request.arguments.clone();
         let call = ToolCallContext::new(self, request, context);
         observed(

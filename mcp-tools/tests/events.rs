@@ -282,33 +282,27 @@ async fn rest_calls_log_one_event_each_and_the_metrics_move_with_them() {
     }
     let unknown = get("/backpack/markets/NOPE_USDC/ticker").await.unwrap();
     assert!(!unknown.status().is_success());
-    let preview: Value = http
-        .post(format!("{url}/backpack/orders/preview"))
-        .header("X-API-Key", KEY)
-        .header("content-type", "application/json")
-        .body(json!({ "order": { "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1", "price": "100" } }).to_string())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap();
-    let placed: Value = http
-        .post(format!("{url}/backpack/orders"))
-        .header("X-API-Key", KEY)
-        .header("content-type", "application/json")
-        .body(
-            json!({ "order": preview["order"], "confirmationToken": preview["confirmationToken"] })
-                .to_string(),
-        )
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .map(|t| serde_json::from_str(&t).unwrap())
-        .unwrap();
+    let post = |path: &str, body: Value| {
+        let request = http
+            .post(format!("{url}{path}"))
+            .header("X-API-Key", KEY)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        async move {
+            let text = request.send().await.unwrap().text().await.unwrap();
+            serde_json::from_str::<Value>(&text).unwrap()
+        }
+    };
+    let preview = post(
+        "/backpack/orders/preview",
+        json!({ "order": { "symbol": "SOL_USDC", "side": "Bid", "orderType": "Limit", "quantity": "1", "price": "100" } }),
+    )
+    .await;
+    let placed = post(
+        "/backpack/orders",
+        json!({ "order": preview["order"], "confirmationToken": preview["confirmationToken"] }),
+    )
+    .await;
     let response = get("/metrics").await.unwrap();
     assert!(
         response.headers()["content-type"]
@@ -518,4 +512,35 @@ async fn mcp_http_calls_log_one_event_each_and_the_metrics_sit_behind_its_bearer
         id.as_str()
     );
     placed_order_is_traced(&lines, &dir, &id);
+}
+
+#[tokio::test]
+async fn made_up_tool_names_do_not_grow_the_metrics() {
+    use mcp_tools::observe::{Door, UNKNOWN_TOOL};
+    use mcp_tools::{AppState, ServerConfig, TradingServer};
+    let dir = TempDir::new();
+    let state = AppState::new(
+        ServerConfig::simulated(&dir.0),
+        mcp_tools::safety::redact::Redactor::default(),
+    );
+    let server = TradingServer::new(std::sync::Arc::clone(&state)).at(Door::Rest);
+    let client = mcp_tools::front::LocalClient::start(server, mcp_tools::front::unattended("t"))
+        .await
+        .unwrap();
+    for i in 0..50 {
+        assert!(
+            client
+                .call(&format!("made_up_{i}"), json!({}))
+                .await
+                .is_err()
+        );
+    }
+    let text = state.metrics.encode().unwrap();
+    let scrape = parse(&text);
+    assert_eq!(
+        sample(&scrape, "trading_calls_total", &[("tool", UNKNOWN_TOOL)]),
+        50.0,
+        "{text}"
+    );
+    assert!(!text.contains("made_up_"), "{text}");
 }

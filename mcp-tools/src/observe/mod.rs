@@ -30,6 +30,9 @@ use crate::safety::redact::Redactor;
 /// The log target of the per-call events.
 pub const CALL_TARGET: &str = "trading::call";
 
+/// The tool name counted for a name the server does not list.
+pub const UNKNOWN_TOOL: &str = "(not a tool)";
+
 /// The longest argument summary an event carries.
 const MAX_ARGUMENTS: usize = 512;
 

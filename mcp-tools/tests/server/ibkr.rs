@@ -6,21 +6,10 @@ use mcp_tools::{IbkrConnection, Tiers};
 use serde_json::{Value, json};
 use testkit::tws::FakeTws;
 
-use super::{Harness, start, start_adjusted};
+use super::{Harness, place_ibkr, start, start_adjusted};
 
 fn aapl() -> Value {
     json!({ "symbol": "AAPL", "sec_type": "STK" })
-}
-
-/// Previews and places an IBKR order or bracket (`{"order": ..}` / `{"bracket": ..}`).
-async fn place_ibkr(h: &Harness<()>, what: Value) -> Value {
-    let preview = h.ok("ibkr_preview_order", what.clone()).await;
-    let mut args = what.as_object().unwrap().clone();
-    args.insert(
-        "confirmationToken".into(),
-        preview["confirmationToken"].clone(),
-    );
-    h.ok("ibkr_place_order", Value::Object(args)).await
 }
 
 #[tokio::test]

@@ -204,3 +204,14 @@ pub async fn place<C: ClientHandler>(h: &Harness<C>, order: Value) -> Value {
     )
     .await
 }
+
+/// Previews and places an IBKR order or bracket (`{"order": ..}` / `{"bracket": ..}`).
+pub async fn place_ibkr(h: &Harness<()>, what: Value) -> Value {
+    let preview = h.ok("ibkr_preview_order", what.clone()).await;
+    let mut args = what.as_object().unwrap().clone();
+    args.insert(
+        "confirmationToken".into(),
+        preview["confirmationToken"].clone(),
+    );
+    h.ok("ibkr_place_order", Value::Object(args)).await
+}

@@ -11,20 +11,10 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use trading_core::clock::{ManualClock, SharedClock};
 
-use super::{Harness, place, preview, start_adjusted};
+use super::{Harness, place, place_ibkr, preview, start_adjusted};
 
 fn aapl_limit(quantity: &str, price: &str) -> Value {
     json!({ "order": { "contract": { "symbol": "AAPL", "sec_type": "STK" }, "action": "BUY", "quantity": quantity, "order_type": "LMT", "limit_price": price } })
-}
-
-async fn place_ibkr(h: &Harness<()>, what: Value) -> Value {
-    let preview = h.ok("ibkr_preview_order", what.clone()).await;
-    let mut args = what.as_object().unwrap().clone();
-    args.insert(
-        "confirmationToken".into(),
-        preview["confirmationToken"].clone(),
-    );
-    h.ok("ibkr_place_order", Value::Object(args)).await
 }
 
 /// An order the venue may have received: its answer was lost (written as the flow writes
