@@ -309,4 +309,10 @@ async fn a_restarted_gateway_heals_without_restarting_the_server() {
         .ok("ibkr_get_quote", json!({ "contracts": [aapl()] }))
         .await;
     assert!(quotes["items"][0]["quote"]["bid"].is_string(), "{quotes}");
+    // The reconnect is counted in the metrics.
+    let metrics = h.state.metrics.encode().unwrap();
+    assert!(
+        metrics.contains(r#"trading_reconnects_total{venue="ibkr"} 1"#),
+        "{metrics}"
+    );
 }
