@@ -59,7 +59,15 @@ impl Format {
 /// Installs the logger (`RUST_LOG` picks levels; default `default_level`) and the layer
 /// that times venue requests for the call events. With the JSON format the call events are
 /// on at `info` unless `RUST_LOG` names `trading::call` itself.
-pub fn init(redactor: Redactor, default_level: &str) {
+///
+/// Lines are written by a background thread (`tracing-appender`'s non-blocking writer, never
+/// dropping a line), so a call's answer does not wait for its log line to reach the disk.
+/// Keep the returned guard until the process ends: dropping it writes what is left.
+#[must_use = "dropping the guard stops the log writer"]
+pub fn init(
+    redactor: Redactor,
+    default_level: &str,
+) -> Option<tracing_appender::non_blocking::WorkerGuard> {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::{Layer, fmt};
@@ -82,7 +90,10 @@ pub fn init(redactor: Redactor, default_level: &str) {
     {
         filter = filter.add_directive(calls);
     }
-    let writer = RedactingStderr { redactor };
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .thread_name("trading-logs")
+        .finish(RedactingStderr { redactor });
     let lines = match format {
         Format::Json => fmt::layer()
             .json()
@@ -98,8 +109,10 @@ pub fn init(redactor: Redactor, default_level: &str) {
             .with_filter(filter)
             .boxed(),
     };
-    let _ = tracing_subscriber::registry()
+    tracing_subscriber::registry()
         .with(lines)
         .with(crate::observe::VenueRequests.with_filter(crate::observe::VenueRequests::filter()))
-        .try_init();
+        .try_init()
+        .ok()
+        .map(|()| guard)
 }

@@ -198,6 +198,21 @@ async fn stdio_calls_log_one_event_each_with_the_journal_id_and_no_secret() {
     assert_eq!(one(&events, "status")["venue"], "none");
 }
 
+/// Stops a server as a person would (Ctrl-C), so it writes out its last log lines.
+fn stop(child: &mut std::process::Child) {
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    for _ in 0..100 {
+        if child.try_wait().ok().flatten().is_some() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// `trading start-api` with JSON logs: its URL and the child.
 fn start_api(dir: &TempDir) -> (String, std::process::Child) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trading"));
@@ -349,8 +364,7 @@ async fn rest_calls_log_one_event_each_and_the_metrics_move_with_them() {
         50_000.0
     );
 
-    let _ = child.kill();
-    let _ = child.wait();
+    stop(&mut child);
     let mut logged = String::new();
     child
         .stderr
@@ -479,8 +493,7 @@ async fn mcp_http_calls_log_one_event_each_and_the_metrics_sit_behind_its_bearer
         .text()
         .await
         .unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    stop(&mut child);
     let scrape = parse(&scraped);
     assert_eq!(
         sample(

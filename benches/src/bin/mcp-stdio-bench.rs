@@ -239,7 +239,9 @@ fn observe_overhead(binary: &PathBuf, state: &std::path::Path, calls: usize, rou
         binary,
         state,
         None,
-        &[("RUST_LOG", "info"), ("TRADING_LOG_FORMAT", "json")],
+        // The same base level as the other session: the JSON format turns the call events
+        // on at info, and nothing else changes.
+        &[("RUST_LOG", "warn"), ("TRADING_LOG_FORMAT", "json")],
         Stdio::from(log),
     );
     let mut off = Session::spawn_with(

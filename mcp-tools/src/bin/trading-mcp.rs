@@ -76,7 +76,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     } else {
         "info"
     };
-    mcp_tools::logging::init(redactor.clone(), level);
+    let _logs = mcp_tools::logging::init(redactor.clone(), level);
     match cli.command {
         Some(Command::Demo { watch }) => mcp_tools::demo::run(Duration::from_secs(watch))
             .await

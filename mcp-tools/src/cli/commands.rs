@@ -39,7 +39,7 @@ pub(super) async fn run(cli: Cli) -> Result<u8, Failure> {
     serve::load_dotenv().map_err(Failure::config)?;
     let global = &cli.global;
     let serving = matches!(cli.command, Command::StartApi { .. } | Command::Mcp { .. });
-    crate::logging::init(serve::redactor(), if serving { "info" } else { "warn" });
+    let _logs = crate::logging::init(serve::redactor(), if serving { "info" } else { "warn" });
     match &cli.command {
         Command::Completions { shell } => {
             let mut command = Cli::command();
