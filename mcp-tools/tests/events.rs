@@ -36,6 +36,7 @@ const FIELDS: &[&str] = &[
     "total_us",
     "venue_us",
     "venue_requests",
+    "ended",
 ];
 
 fn clean(command: &mut Command, dir: &TempDir) {

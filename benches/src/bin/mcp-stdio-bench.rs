@@ -233,17 +233,33 @@ fn list_orders(
 /// `tools/call backpack_list_orders` with per-call events (JSON, to a log file) and metrics
 /// on, against a server with them off (`TRADING_MCP_OBSERVE=false`), in alternating batches
 /// on two live sessions so that the machine's drift falls on both.
-fn observe_overhead(binary: &PathBuf, state: &std::path::Path, calls: usize, rounds: usize) {
+fn observe_overhead(
+    binary: &PathBuf,
+    state: &std::path::Path,
+    calls: usize,
+    rounds: usize,
+    on_env: &[(String, String)],
+) {
     let log = std::fs::File::create(state.join("events.log")).unwrap();
-    let mut on = Session::spawn_with(
-        binary,
-        state,
-        None,
-        // The same base level as the other session: the JSON format turns the call events
-        // on at info, and nothing else changes.
-        &[("RUST_LOG", "warn"), ("TRADING_LOG_FORMAT", "json")],
-        Stdio::from(log),
-    );
+    // The same base level as the other session: the JSON format turns the call events on at
+    // info, and nothing else changes. `--on-env K=V` adds to (or replaces) it.
+    let mut env: Vec<(&str, &str)> = vec![("RUST_LOG", "warn"), ("TRADING_LOG_FORMAT", "json")];
+    for (key, value) in on_env {
+        env.retain(|(k, _)| k != key);
+        env.push((key, value));
+    }
+    // `--events-to pipe`: stderr read by this process, as a host reads it; else a file.
+    let piped = on_env.iter().any(|(k, v)| k == "EVENTS_TO" && v == "pipe");
+    let stderr = if piped {
+        Stdio::piped()
+    } else {
+        Stdio::from(log)
+    };
+    let mut on = Session::spawn_with(binary, state, None, &env, stderr);
+    if let Some(mut pipe) = on.child.stderr.take() {
+        let mut copy = std::fs::File::create(state.join("events.log")).unwrap();
+        std::thread::spawn(move || std::io::copy(&mut pipe, &mut copy));
+    }
     let mut off = Session::spawn_with(
         binary,
         state,
@@ -260,20 +276,30 @@ fn observe_overhead(binary: &PathBuf, state: &std::path::Path, calls: usize, rou
         }
     }
     let (mut with, mut without) = (Vec::new(), Vec::new());
+    let (mut cpu_on, mut cpu_off) = (0u64, 0u64);
     let batch = (calls / rounds.max(1)).max(1);
     for round in 0..rounds {
-        let mut order = [(&mut on, &mut with), (&mut off, &mut without)];
+        let mut order = [
+            (&mut on, &mut with, &mut cpu_on),
+            (&mut off, &mut without, &mut cpu_off),
+        ];
         if round % 2 == 1 {
             order.reverse();
         }
-        for (session, samples) in order {
+        for (session, samples, cpu) in order {
+            let before = session.cpu_ticks();
             for _ in 0..batch {
                 let t = Instant::now();
                 session.request("tools/call", call.clone());
                 samples.push(u64::try_from(t.elapsed().as_nanos()).unwrap());
             }
+            let after = session.cpu_ticks();
+            *cpu += (after.0 + after.1) - (before.0 + before.1);
         }
     }
+    // Events wait at most 50 ms in the server before they are written.
+    std::thread::sleep(Duration::from_millis(200));
+    let per_call_us = |ticks: u64, n: usize| ticks as f64 * 1e6 / ticks_per_second() / n as f64;
     with.sort_unstable();
     without.sort_unstable();
     let (p50_on, p50_off) = (percentile(&with, 50.0), percentile(&without, 50.0));
@@ -293,6 +319,8 @@ fn observe_overhead(binary: &PathBuf, state: &std::path::Path, calls: usize, rou
             "p99_on_us": percentile(&with, 99.0) as f64 / 1e3,
             "p99_off_us": percentile(&without, 99.0) as f64 / 1e3,
             "p50_ratio": p50_on as f64 / p50_off as f64,
+            "server_cpu_on_us_per_call": per_call_us(cpu_on, with.len()),
+            "server_cpu_off_us_per_call": per_call_us(cpu_off, without.len()),
         })
     );
 }
@@ -324,7 +352,13 @@ fn main() {
     let state = std::env::temp_dir().join(format!("mcp-bench-{}", std::process::id()));
     std::fs::create_dir_all(&state).unwrap();
     if args.iter().any(|a| a == "--observe") {
-        observe_overhead(&binary, &state, calls, arg(&args, "--rounds", 20));
+        let on_env: Vec<(String, String)> = args
+            .windows(2)
+            .filter(|w| w[0] == "--on-env")
+            .filter_map(|w| w[1].split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        observe_overhead(&binary, &state, calls, arg(&args, "--rounds", 20), &on_env);
         let _ = std::fs::remove_dir_all(state);
         return;
     }

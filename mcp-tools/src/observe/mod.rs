@@ -10,6 +10,7 @@
 
 mod layer;
 mod metrics;
+mod queue;
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +23,7 @@ use tracing::Instrument;
 
 pub use layer::VenueRequests;
 pub use metrics::{Activity, Metrics};
+pub use queue::drain as write_waiting_events;
 
 use crate::error::{ErrorCode, code_of, text_of};
 use crate::safety::journal::correlation_id;
@@ -29,6 +31,10 @@ use crate::safety::redact::Redactor;
 
 /// The log target of the per-call events.
 pub const CALL_TARGET: &str = "trading::call";
+
+/// The log target of the `call` span around each call (its correlation id on every line
+/// logged inside it, the venue request lines included).
+pub const SPAN_TARGET: &str = "trading::span";
 
 /// The tool name counted for a name the server does not list.
 pub const UNKNOWN_TOOL: &str = "(not a tool)";
@@ -204,17 +210,24 @@ pub struct CallEvent {
     pub venue_us: u64,
     /// How many venue requests it made.
     pub venue_requests: usize,
+    /// When it ended (the line may be written a little later).
+    pub ended: chrono::DateTime<chrono::Utc>,
 }
 
 impl CallEvent {
+    /// Whether a person should see it at once (a warning).
+    fn urgent(&self) -> bool {
+        matches!(
+            self.outcome,
+            CallOutcome::Unknown(_) | CallOutcome::Failed(_)
+        )
+    }
+
     fn log(&self) {
         let venue = self.venue.unwrap_or("none");
         let code = self.outcome.code().map_or("", ErrorCode::as_str);
         let reason = self.reason.as_deref().unwrap_or("");
-        let level_is_warn = matches!(
-            self.outcome,
-            CallOutcome::Unknown(_) | CallOutcome::Failed(_)
-        );
+        let level_is_warn = self.urgent();
         macro_rules! emit {
             ($level:ident) => {
                 tracing::$level!(
@@ -230,6 +243,7 @@ impl CallEvent {
                     total_us = self.total_us,
                     venue_us = self.venue_us,
                     venue_requests = self.venue_requests,
+                    ended = %self.ended.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
                     "call"
                 )
             };
@@ -343,7 +357,7 @@ where
     });
     let venue = venue_of(tool, arguments.as_ref());
     let summary = summarize(arguments, redactor);
-    let span = tracing::info_span!(target: CALL_TARGET, "call", correlation_id = %scope.id, tool);
+    let span = tracing::info_span!(target: SPAN_TARGET, "call", correlation_id = %scope.id, tool);
     let response = CALL.scope(Arc::clone(&scope), call.instrument(span)).await;
     let outcome = CallOutcome::of(&response);
     let requests = std::mem::take(
@@ -363,9 +377,10 @@ where
         total_us: micros(started),
         venue_us: scope.venue_us.load(Ordering::Relaxed),
         venue_requests: requests.len(),
+        ended: chrono::Utc::now(),
     };
-    event.log();
     metrics.record_call(&event, &requests);
+    queue::log(event);
     response
 }
 

@@ -223,12 +223,42 @@ pub fn utc(clock: &impl Clock) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// A new correlation id: time and randomness, sortable by time.
+/// A new correlation id: time and randomness, sortable by time (`w20261206224051478-6b8cf718a675`).
+///
+/// The tail is 48 bits of a bijective mix of this process's random key and a counter: never
+/// the same twice in a process, and unrelated across processes (one `getrandom` per process,
+/// not per id: ids are made on every call).
 pub fn correlation_id() -> String {
-    let mut random = [0u8; 6];
-    let _ = getrandom::fill(&mut random);
-    let tail: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    format!("w{}-{tail}", Utc::now().format("%Y%m%d%H%M%S%3f"))
+    use chrono::{Datelike, Timelike};
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static KEY: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let key = *KEY.get_or_init(|| {
+        let mut bytes = [0u8; 8];
+        let _ = getrandom::fill(&mut bytes);
+        u64::from_le_bytes(bytes)
+    });
+    let mut z = key.wrapping_add(
+        COUNTER
+            .fetch_add(1, Ordering::Relaxed)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15),
+    );
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    let now = Utc::now();
+    format!(
+        "w{:04}{:02}{:02}{:02}{:02}{:02}{:03}-{:012x}",
+        now.year(),
+        now.month(),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.timestamp_subsec_millis().min(999),
+        z & 0xFFFF_FFFF_FFFF
+    )
 }
 
 /// Why there is no journal file to use.

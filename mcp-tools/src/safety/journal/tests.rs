@@ -220,3 +220,24 @@ fn a_handed_token_is_taken_once_and_never_after_it_expires() {
     assert_eq!(journal.take_token("ct_never", now).unwrap(), None);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn correlation_ids_are_unique_sortable_and_keep_their_shape() {
+    let ids: Vec<String> = (0..10_000).map(|_| correlation_id()).collect();
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len());
+    for id in &ids {
+        let (time, tail) = id.trim_start_matches('w').split_once('-').unwrap();
+        assert_eq!((time.len(), tail.len()), (17, 12), "{id}");
+        assert!(
+            time.chars()
+                .chain(tail.chars())
+                .all(|c| c.is_ascii_hexdigit())
+        );
+    }
+    let time = |id: &String| id[1..18].to_owned();
+    assert!(
+        ids.windows(2).all(|w| time(&w[0]) <= time(&w[1])),
+        "sortable by time"
+    );
+}
