@@ -214,6 +214,16 @@ fn stop(child: &mut std::process::Child) {
     let _ = child.wait();
 }
 
+/// Stops a server and reads what it logged on stderr.
+fn stop_and_read(child: &mut std::process::Child) -> String {
+    stop(child);
+    let mut logged = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        stderr.read_to_string(&mut logged).unwrap();
+    }
+    logged
+}
+
 /// `trading start-api` with JSON logs: its URL and the child.
 fn start_api(dir: &TempDir) -> (String, std::process::Child) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_trading"));
@@ -365,14 +375,7 @@ async fn rest_calls_log_one_event_each_and_the_metrics_move_with_them() {
         50_000.0
     );
 
-    stop(&mut child);
-    let mut logged = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logged)
-        .unwrap();
+    let logged = stop_and_read(&mut child);
     assert!(!logged.contains(KEY) && !logged.contains(SECRET));
     let lines = lines(&logged);
     let events = events(&lines);
@@ -494,7 +497,6 @@ async fn mcp_http_calls_log_one_event_each_and_the_metrics_sit_behind_its_bearer
         .text()
         .await
         .unwrap();
-    stop(&mut child);
     let scrape = parse(&scraped);
     assert_eq!(
         sample(
@@ -509,13 +511,7 @@ async fn mcp_http_calls_log_one_event_each_and_the_metrics_sit_behind_its_bearer
         1.0,
         "{scraped}"
     );
-    let mut logged = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut logged)
-        .unwrap();
+    let logged = stop_and_read(&mut child);
     assert!(!logged.contains(SECRET));
     let lines = lines(&logged);
     let events = events(&lines);

@@ -248,7 +248,7 @@ fn observe_overhead(
         env.retain(|(k, _)| k != key);
         env.push((key, value));
     }
-    // `--events-to pipe`: stderr read by this process, as a host reads it; else a file.
+    // `--on-env EVENTS_TO=pipe`: stderr read by this process, as a host reads it; else a file.
     let piped = on_env.iter().any(|(k, v)| k == "EVENTS_TO" && v == "pipe");
     let stderr = if piped {
         Stdio::piped()
