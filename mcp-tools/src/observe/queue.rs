@@ -2,12 +2,13 @@
 //! background thread formats and logs what waits every [`DRAIN_EVERY`]. Nothing wakes the
 //! thread per call, so a call pays a move into a channel, not the formatting and the write.
 //!
-//! A warning (an unknown outcome, a failure) is logged at once, by the call. What waits is
+//! A warning (an unknown outcome, a failure) is logged at once, by the call, and so is every
+//! event while [`MAX_WAITING`] wait (memory stays bounded; calls slow down). What waits is
 //! logged when the log guard is dropped ([`drain`]); a process killed outright loses at most
 //! the last [`DRAIN_EVERY`] of `ok` and refusal events (the journal holds every order either
 //! way).
 
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
@@ -16,15 +17,19 @@ use super::CallEvent;
 /// How long an event may wait.
 const DRAIN_EVERY: Duration = Duration::from_millis(50);
 
+/// Most events waiting; beyond, a call logs its own (a log writer that blocks, a host that
+/// does not read stderr, slows calls down rather than growing memory).
+const MAX_WAITING: usize = 16_384;
+
 struct Queue {
-    sender: Mutex<Sender<CallEvent>>,
+    sender: Mutex<SyncSender<CallEvent>>,
     receiver: Mutex<Receiver<CallEvent>>,
 }
 
 fn queue() -> &'static Queue {
     static QUEUE: OnceLock<Queue> = OnceLock::new();
     QUEUE.get_or_init(|| {
-        let (sender, receiver) = channel();
+        let (sender, receiver) = sync_channel(MAX_WAITING);
         let started = std::thread::Builder::new()
             .name("trading-events".into())
             .spawn(|| {
@@ -54,9 +59,13 @@ pub(super) fn log(event: CallEvent) {
         .sender
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .send(event);
-    if let Err(unsent) = sent {
-        unsent.0.log();
+        .try_send(event);
+    match sent {
+        Ok(()) => {}
+        Err(TrySendError::Full(event) | TrySendError::Disconnected(event)) => {
+            drain();
+            event.log();
+        }
     }
 }
 
