@@ -6,10 +6,8 @@
 //! [`outcome`](crate::Error::outcome) is `NotSent` or `Rejected`, or
 //! [`Error::OutcomeUnknown`] when the order may be working.
 
-use std::time::Duration;
-
 use futures::{FutureExt, StreamExt};
-use ibapi::orders::{Order as IbOrder, OrderOutcome, PlaceOrder};
+use ibapi::orders::{Order as IbOrder, PlaceOrder};
 use ibapi::subscriptions::{Subscription, SubscriptionItem};
 use serde::Serialize;
 use tokio::time::Instant;
@@ -88,7 +86,7 @@ fn is_connection_error(error: &ibapi::Error) -> bool {
     )
 }
 
-fn rejection(order_id: OrderId, notice: ibapi::Notice) -> Error {
+pub(super) fn rejection(order_id: OrderId, notice: ibapi::Notice) -> Error {
     Error::OrderRejected {
         order_id,
         code: notice.code,
@@ -686,29 +684,6 @@ impl<'a> Orders<'a> {
         self.client
             .bounded("global cancel", "", self.client.gateway()?.global_cancel())
             .await
-    }
-
-    /// Waits until an order is filled or over, or `timeout` passes, then reports it (a
-    /// timeout leaves the order working and reports it as it stands).
-    ///
-    /// # Errors
-    /// [`Error::OrderRejected`] when IBKR refused it; lookup errors of
-    /// [`status`](Self::status).
-    pub async fn wait(&self, order_id: OrderId, timeout: Duration) -> Result<OrderReport, Error> {
-        let waited = tokio::time::timeout(
-            timeout.saturating_add(self.client.request_timeout()),
-            self.client.gateway()?.wait_for_fill(order_id.0, timeout),
-        )
-        .await
-        .map_err(|_| Error::Timeout {
-            what: "wait for fill",
-            after: timeout,
-        })?;
-        match waited {
-            Ok(OrderOutcome::Rejected(notice)) => Err(rejection(order_id, notice)),
-            Ok(_) => self.status(order_id).await,
-            Err(error) => Err(Error::from_ibapi(error, "")),
-        }
     }
 }
 

@@ -5,8 +5,9 @@
 //! executions with their commission reports.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
-use ibapi::orders::{ExecutionFilter, Executions, Orders as IbOrders};
+use ibapi::orders::{ExecutionFilter, Executions, OrderOutcome, Orders as IbOrders};
 
 use super::api::Orders;
 use super::report::OrderReport;
@@ -14,6 +15,29 @@ use crate::error::Error;
 use crate::money::OrderId;
 
 impl Orders<'_> {
+    /// Waits until an order is filled or over, or `timeout` passes, then reports it (a
+    /// timeout leaves the order working and reports it as it stands).
+    ///
+    /// # Errors
+    /// [`Error::OrderRejected`] when IBKR refused it; lookup errors of
+    /// [`status`](Self::status).
+    pub async fn wait(&self, order_id: OrderId, timeout: Duration) -> Result<OrderReport, Error> {
+        let waited = tokio::time::timeout(
+            timeout.saturating_add(self.client.request_timeout()),
+            self.client.gateway()?.wait_for_fill(order_id.0, timeout),
+        )
+        .await
+        .map_err(|_| Error::Timeout {
+            what: "wait for fill",
+            after: timeout,
+        })?;
+        match waited {
+            Ok(OrderOutcome::Rejected(notice)) => Err(super::api::rejection(order_id, notice)),
+            Ok(_) => self.status(order_id).await,
+            Err(error) => Err(Error::from_ibapi(error, "")),
+        }
+    }
+
     /// A listing read to its end marker, its errors mapped.
     fn listing<T>(
         &self,
