@@ -18,7 +18,7 @@ const FLUSH_EVERY: Duration = Duration::from_millis(50);
 const MAX_WAITING: usize = 64 * 1024;
 
 /// Where log lines go: stderr, secrets replaced. A warning or an error is written at once
-/// (with everything before it, in order); other lines wait at most [`FLUSH_EVERY`] in memory
+/// (with everything before it, in order); other lines wait at most `FLUSH_EVERY` (50 ms) in memory
 /// and are written together by a background thread, so a call does not pay a system call
 /// for its event line. What waits is written when the [`LogGuard`] is dropped.
 #[derive(Debug, Clone)]
