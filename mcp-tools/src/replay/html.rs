@@ -143,7 +143,7 @@ fn timeline(entries: &[Entry], axis: &Axis) -> String {
 /// for, per venue and mode, as the caps count it.
 fn usage_steps(entries: &[Entry], venue: Venue) -> Vec<(DateTime<Utc>, Decimal)> {
     let outcomes = outcomes(entries);
-    let counted: Vec<(DateTime<Utc>, Decimal)> = entries
+    let mut counted: Vec<(DateTime<Utc>, Decimal)> = entries
         .iter()
         .filter(|e| e.venue == venue && e.phase == Phase::Intent)
         .filter(|e| {
@@ -154,16 +154,22 @@ fn usage_steps(entries: &[Entry], venue: Venue) -> Vec<(DateTime<Utc>, Decimal)>
         })
         .filter_map(|e| Some((e.ts, e.exposure.as_deref()?.parse::<Decimal>().ok()?)))
         .collect();
-    counted
-        .iter()
-        .map(|(ts, _)| {
-            let used = counted
-                .iter()
-                .filter(|(t, _)| *t <= *ts && *t > *ts - Duration::hours(24))
-                .fold(Decimal::ZERO, |sum, (_, v)| sum.saturating_add(*v));
-            (*ts, used)
-        })
-        .collect()
+    // One pass over the orders by time: what enters the window is added, what leaves it
+    // (24 hours older) is taken out.
+    counted.sort_by_key(|(ts, _)| *ts);
+    let mut steps = Vec::with_capacity(counted.len());
+    let (mut used, mut oldest) = (Decimal::ZERO, 0);
+    for (ts, value) in &counted {
+        used = used.saturating_add(*value);
+        while let Some((old, value)) = counted.get(oldest)
+            && *old <= *ts - Duration::hours(24)
+        {
+            used = used.saturating_sub(*value);
+            oldest += 1;
+        }
+        steps.push((*ts, used));
+    }
+    steps
 }
 
 /// The rolling day's use of the daily cap, as a step line under the cap.
@@ -471,6 +477,13 @@ mod tests {
         assert!(page.contains("daily cap 5000 USDC"));
         let steps = usage_steps(&entries, Venue::Backpack);
         assert_eq!(steps.len(), 2);
+        // 25 hours later both have left the window.
+        let mut later = row(90_000, "e", Phase::Intent, None);
+        later.exposure = Some("50".into());
+        let with_later: Vec<Entry> = entries.iter().cloned().chain([later]).collect();
+        let steps = usage_steps(&with_later, Venue::Backpack);
+        let used: Vec<String> = steps.iter().map(|(_, v)| v.to_string()).collect();
+        assert_eq!(used, ["900", "1800", "50"]);
     }
 
     #[test]

@@ -60,7 +60,8 @@ impl BackpackReplay {
 
     /// The simulator `entry` met: the last one started before it (a server process starts
     /// its own), rebuilt when it changes; the default one when none was recorded.
-    fn market_for(&mut self, entry: &Entry) -> Result<(&Market, Option<String>), String> {
+    /// Returns the note to give (no simulator recorded).
+    fn market_for(&mut self, entry: &Entry) -> Result<Option<String>, String> {
         let at_ms = u64::try_from(entry.ts.timestamp_millis()).unwrap_or(0);
         let start = self.starts.iter().rposition(|s| s.ts <= entry.ts);
         let rebuild = self
@@ -106,7 +107,7 @@ impl BackpackReplay {
             .as_ref()
             .ok_or_else(|| "no simulator".to_owned())?;
         market.clock.set(at_ms.max(market.clock_now()));
-        Ok((market, note))
+        Ok(note)
     }
 
     /// Runs one intent.
@@ -116,8 +117,12 @@ impl BackpackReplay {
             .clone()
             .ok_or_else(|| "the journal has no request for this intent".to_owned())?;
         let tool = entry.tool.clone();
-        let ids = self.ids.clone();
-        let (market, note) = self.market_for(entry)?;
+        // After a rebuild, so that the ids of an earlier simulator are not used.
+        let note = self.market_for(entry)?;
+        let market = self
+            .market
+            .as_ref()
+            .ok_or_else(|| "no simulator".to_owned())?;
         let orders = market.client.orders();
         let outcome = match tool.as_str() {
             "backpack_create_order" => {
@@ -146,7 +151,7 @@ impl BackpackReplay {
                 let symbol = request["symbol"].as_str().unwrap_or_default().to_owned();
                 let order = match (request["orderId"].as_str(), request["clientId"].as_u64()) {
                     (Some(id), _) => OrderRef::from(OrderId::new(
-                        ids.get(id).cloned().unwrap_or_else(|| id.to_owned()),
+                        self.ids.get(id).cloned().unwrap_or_else(|| id.to_owned()),
                     )),
                     (None, Some(client)) => OrderRef::from(ClientOrderId(
                         u32::try_from(client).map_err(|_| "a clientId beyond u32".to_owned())?,
@@ -249,7 +254,6 @@ impl IbkrReplay {
             })
             .unwrap_or_default();
         let tool = entry.tool.clone();
-        let ids = self.ids.clone();
         let client = self.client().await?.clone();
         let orders = client.orders();
         let outcome = match tool.as_str() {
@@ -314,7 +318,7 @@ impl IbkrReplay {
                         ids_asked
                             .iter()
                             .filter_map(serde_json::Value::as_i64)
-                            .map(|id| ids.get(&id).copied().unwrap_or(id))
+                            .map(|id| self.ids.get(&id).copied().unwrap_or(id))
                             .filter_map(|id| i32::try_from(id).ok())
                             .map(ibkr_sdk::OrderId)
                             .collect()
