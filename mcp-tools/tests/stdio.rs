@@ -153,10 +153,25 @@ fn stdout_carries_json_rpc_only() {
             .len(),
         2
     );
+    // The end of its input ends the session: the server stops as a host would stop it and
+    // writes what its logger still holds (`info` lines go out in batches, so a kill could
+    // lose the last 50 ms of them). Stderr is read meanwhile so that it never fills.
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut logs = Vec::new();
+        std::io::Read::read_to_end(&mut stderr, &mut logs).map(|_| logs)
+    });
     drop(stdin);
-    let _ = child.kill();
-    let output = child.wait_with_output().unwrap();
-    let logs = String::from_utf8_lossy(&output.stderr);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not stop at the end of its input");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let logs = reader.join().unwrap().unwrap();
+    let logs = String::from_utf8_lossy(&logs);
     assert!(
         logs.contains("INFO") || logs.contains("DEBUG"),
         "logs go to stderr: {logs}"
