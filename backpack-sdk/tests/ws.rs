@@ -249,8 +249,13 @@ async fn every_fault_is_followed_by_a_reconnect_and_a_resubscribe() {
         .subscribe([StreamName::depth("SOL_USDC", DepthInterval::Realtime)])
         .unwrap();
     subscribed(&mut subscription).await;
+    assert_eq!(
+        streams.reconnects(),
+        0,
+        "the first connection is no reconnect"
+    );
     let faults = fake.stream_faults();
-
+    let mut reconnects_seen = 0;
     for (name, inject) in [
         (
             "drop",
@@ -298,11 +303,38 @@ async fn every_fault_is_followed_by_a_reconnect_and_a_resubscribe() {
             faults.connections_accepted() > accepted,
             "{name}: no new connection"
         );
+        // Counted before the subscriber hears of it; a fault can cost more than one
+        // connection (the silence may outlast the first attempt), never fewer.
+        reconnects_seen += 1;
+        assert!(
+            streams.reconnects() >= reconnects_seen,
+            "{name}: {} reconnects counted, at least {reconnects_seen} seen",
+            streams.reconnects()
+        );
     }
     assert!(
         faults.pongs_received() > 0,
         "the client never answered the server's pings"
     );
+
+    // Dropping the last subscription closes the socket: the next one connects afresh, which
+    // is no reconnect.
+    let reconnects = streams.reconnects();
+    let accepted = faults.connections_accepted();
+    drop(subscription);
+    let mut subscription = streams
+        .subscribe([StreamName::depth("SOL_USDC", DepthInterval::Realtime)])
+        .unwrap();
+    let first = until(&mut subscription, "new subscription", |item| {
+        matches!(item, StreamItem::Subscribed { .. })
+    })
+    .await;
+    assert_eq!(first, StreamItem::Subscribed { after_gap: false });
+    assert!(
+        faults.connections_accepted() > accepted,
+        "no new connection"
+    );
+    assert_eq!(streams.reconnects(), reconnects);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -10,6 +10,8 @@
 //! [`Streams`]: super::Streams
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -59,6 +61,11 @@ pub(super) struct Connection {
     next_attempt: Instant,
     /// Whether subscribers have been told of a disconnect not yet followed by a resubscribe.
     gap: bool,
+    /// Whether the streams were subscribed on some connection since the first subscriber
+    /// came, so that the next subscribed connection is a reconnect.
+    was_live: bool,
+    /// Connections re-established after a loss, shared with every [`super::Streams`] clone.
+    reconnects: Arc<AtomicU64>,
     last_frame: Instant,
     last_ping: Instant,
     random: u64,
@@ -70,6 +77,7 @@ impl Connection {
         client: Client,
         connector: Connector,
         commands: mpsc::UnboundedReceiver<Command>,
+        reconnects: Arc<AtomicU64>,
     ) -> Self {
         let now = Instant::now();
         let random = seed();
@@ -84,6 +92,8 @@ impl Connection {
             failures: 0,
             next_attempt: now,
             gap: false,
+            was_live: false,
+            reconnects,
             last_frame: now,
             last_ping: now,
             random,
@@ -155,6 +165,7 @@ impl Connection {
             self.close().await;
             self.failures = 0;
             self.gap = false;
+            self.was_live = false;
         } else if self.socket.is_some() {
             self.send_control("UNSUBSCRIBE", &removed).await;
         }
@@ -193,6 +204,9 @@ impl Connection {
             return;
         }
         tracing::info!(target: "backpack_sdk::ws", %url, streams = streams.len(), "subscribed");
+        if std::mem::replace(&mut self.was_live, true) {
+            self.reconnects.fetch_add(1, Ordering::Relaxed);
+        }
         let after_gap = std::mem::take(&mut self.gap);
         self.broadcast(StreamItem::Subscribed { after_gap });
     }

@@ -196,8 +196,14 @@ impl StreamsBuilder {
         let connector = tls_connector()?;
         let has_credentials = self.client.has_credentials();
         let (commands, receiver) = mpsc::unbounded_channel();
-        let connection =
-            connection::Connection::new(self.config.clone(), self.client, connector, receiver);
+        let reconnects = Arc::new(AtomicU64::new(0));
+        let connection = connection::Connection::new(
+            self.config.clone(),
+            self.client,
+            connector,
+            receiver,
+            Arc::clone(&reconnects),
+        );
         runtime.spawn(connection.run());
         Ok(Streams {
             shared: Arc::new(Shared {
@@ -206,6 +212,7 @@ impl StreamsBuilder {
                 has_credentials,
                 buffer: self.config.buffer,
                 url: self.config.url,
+                reconnects,
             }),
         })
     }
@@ -231,6 +238,7 @@ struct Shared {
     has_credentials: bool,
     buffer: usize,
     url: String,
+    reconnects: Arc<AtomicU64>,
 }
 
 /// A Backpack streams client: one connection, many [`Subscription`]s. Cheap to clone; the
@@ -284,6 +292,14 @@ impl Streams {
     /// The URL this client connects to.
     pub fn url(&self) -> &str {
         &self.shared.url
+    }
+
+    /// How many times the connection was re-established after it was lost (dropped,
+    /// closed, silent or garbled) while subscriptions lived: not the first connection, nor
+    /// a new one after every subscription had been dropped. Attempts that failed do not
+    /// count; each reconnect is also a [`StreamItem::Subscribed`] with `after_gap`.
+    pub fn reconnects(&self) -> u64 {
+        self.shared.reconnects.load(Ordering::Relaxed)
     }
 }
 

@@ -6,7 +6,8 @@
 //! - `trading_call_duration_seconds{tool}` and `trading_venue_request_duration_seconds{venue,endpoint}`
 //!   (market-data latency is the venue's quote, ticker and depth endpoints);
 //! - `trading_orders_total{venue,outcome}`: every order attempt, refused ones included;
-//! - `trading_reconnects_total{venue}`;
+//! - `trading_reconnects_total{venue}`: IBKR gateway sessions and Backpack stream
+//!   connections re-established after a loss;
 //! - `trading_cap_used{venue,mode}` and `trading_cap_limit{venue,cap}`: what the rolling
 //!   day's orders can execute for against the caps, read from the journal at each scrape.
 //!
@@ -299,6 +300,15 @@ impl Metrics {
     /// Counts a session of `venue` re-established.
     pub fn record_reconnect(&self, venue: &'static str) {
         self.reconnects.get_or_create(&VenueLabels { venue }).inc();
+    }
+
+    /// Brings `venue`'s reconnect count up to `total`, a count its client keeps itself. It
+    /// never goes down, and concurrent scrapes cannot count a reconnect twice.
+    pub fn catch_up_reconnects(&self, venue: &'static str, total: u64) {
+        self.reconnects
+            .get_or_create(&VenueLabels { venue })
+            .inner()
+            .fetch_max(total, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Sets what `venue`'s orders in `mode` used of the day.

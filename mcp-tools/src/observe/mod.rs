@@ -390,7 +390,8 @@ mod tests;
 /// The content type of [`scrape`]'s text (OpenMetrics, which Prometheus asks for first).
 pub const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// The metrics, with the caps' usage read from the journal now (every process's orders).
+/// The metrics, with the caps' usage read from the journal now (every process's orders)
+/// and the Backpack stream's reconnects read from its client.
 ///
 /// # Errors
 /// When the metrics cannot be encoded.
@@ -417,6 +418,11 @@ pub async fn scrape(state: &crate::state::AppState) -> Result<String, String> {
                 state.metrics.set_cap_limit(venue.as_str(), cap, limit);
             }
         }
+    }
+    if let Some(backpack) = state.backpack_if_connected().await {
+        state
+            .metrics
+            .catch_up_reconnects("backpack", backpack.stream_reconnects());
     }
     state.metrics.encode()
 }

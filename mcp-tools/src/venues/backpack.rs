@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use backpack_sdk::Client;
 use backpack_sdk::ws::Streams;
-use testkit::backpack::{PaperExchange, Simulator, StreamServer, StreamSettings};
+use testkit::backpack::{PaperExchange, Simulator, StreamFaults, StreamServer, StreamSettings};
 use testkit::engine::ExchangeConfig;
 
 use super::Health;
@@ -142,6 +142,15 @@ impl BackpackVenue {
             .clone()
     }
 
+    /// How many times the stream connection was re-established after a loss (0 while no
+    /// stream was opened).
+    pub fn stream_reconnects(&self) -> u64 {
+        match self.streams.get() {
+            Some(Ok(streams)) => streams.reconnects(),
+            _ => 0,
+        }
+    }
+
     async fn open_streams(&self) -> Result<Streams, String> {
         let local = self
             .simulator
@@ -170,6 +179,16 @@ impl BackpackVenue {
     /// The simulator, when this venue is one (tests inspect its exchange).
     pub fn simulator(&self) -> Option<&Simulator> {
         self.simulator.as_ref()
+    }
+
+    /// The local stream server's fault switches, once a stream opened on the simulator or
+    /// paper engine (tests break its connections).
+    pub fn stream_faults(&self) -> Option<StreamFaults> {
+        self.stream_server
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(StreamServer::faults)
     }
 
     /// A round trip to the exchange's clock now.

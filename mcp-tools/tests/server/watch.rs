@@ -1,5 +1,5 @@
 //! The `watch` tool on the simulator: an order watched until it ends without polling, the
-//! book's state, trades as events, the handles and their refusals.
+//! book's state, trades as events, a lost connection, the handles and their refusals.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,6 +118,67 @@ async fn the_book_is_a_state_and_trades_are_events() {
     let trade = &page["events"][0];
     assert_eq!(trade["type"], "trade", "{page}");
     assert_eq!(trade["takerSide"], "Bid");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_stream_connection_is_a_gap_and_a_counted_reconnect() {
+    let h = start().await;
+    let started = h
+        .ok(
+            "watch",
+            json!({ "action": "start", "stream": "trades", "symbol": "SOL_USDC" }),
+        )
+        .await;
+    let id = started["id"].as_str().unwrap().to_owned();
+    let venue = h.state.backpack().await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let faults = loop {
+        if let Some(faults) = venue.stream_faults()
+            && faults.connections_accepted() > 0
+        {
+            break faults;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no stream connection"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let scraped = mcp_tools::observe::scrape(&h.state).await.unwrap();
+    assert!(
+        !scraped.contains(r#"trading_reconnects_total{venue="backpack"} 1"#),
+        "{scraped}"
+    );
+
+    faults.drop_connections();
+    let mut cursor = 0;
+    let mut reasons = Vec::new();
+    while !reasons
+        .iter()
+        .any(|r: &String| r.starts_with("resubscribed"))
+    {
+        assert!(tokio::time::Instant::now() < deadline, "{reasons:?}");
+        let page = read(&h, &id, cursor, json!({ "waitMs": 1000 })).await;
+        cursor = page["nextCursor"].as_u64().unwrap();
+        for event in page["events"].as_array().unwrap() {
+            if event["type"] == "gap" {
+                reasons.push(event["reason"].as_str().unwrap().to_owned());
+            }
+        }
+    }
+    assert!(reasons[0].starts_with("disconnected: "), "{reasons:?}");
+
+    let scraped = mcp_tools::observe::scrape(&h.state).await.unwrap();
+    assert!(
+        scraped.contains(r#"trading_reconnects_total{venue="backpack"} 1"#),
+        "{scraped}"
+    );
+    // A second scrape does not count it again.
+    let scraped = mcp_tools::observe::scrape(&h.state).await.unwrap();
+    assert!(
+        scraped.contains(r#"trading_reconnects_total{venue="backpack"} 1"#),
+        "{scraped}"
+    );
 }
 
 #[tokio::test]
