@@ -160,7 +160,8 @@ async fn a_lost_stream_connection_is_a_gap_and_a_counted_reconnect() {
         assert!(tokio::time::Instant::now() < deadline, "{reasons:?}");
         let page = read(&h, &id, cursor, json!({ "waitMs": 1000 })).await;
         cursor = page["nextCursor"].as_u64().unwrap();
-        for event in page["events"].as_array().unwrap() {
+        // A read whose wait ran out has no events.
+        for event in page["events"].as_array().into_iter().flatten() {
             if event["type"] == "gap" {
                 reasons.push(event["reason"].as_str().unwrap().to_owned());
             }
