@@ -7,11 +7,13 @@
     clippy::float_arithmetic
 )] // tests
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ibapi::orders::order_builder;
 use ibapi::prelude::*;
-use testkit::tws::{FakeTws, RequestKind};
+use testkit::tws::{FakeTws, RequestKind, WalkPlan};
+use trading_core::clock::{ManualClock, SharedClock};
 
 async fn connect(fake: &FakeTws, client_id: i32) -> Client {
     tokio::time::timeout(
@@ -136,4 +138,69 @@ async fn orders_fill_and_update_positions() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// Every tradable instrument's last price.
+fn last_prices(fake: &FakeTws) -> Vec<(i32, rust_decimal::Decimal)> {
+    fake.with_broker(|broker| {
+        broker
+            .instruments
+            .iter()
+            .filter(|i| i.tradable)
+            .map(|i| (i.con_id, i.quote.last))
+            .collect()
+    })
+}
+
+/// The walk on a clock: the prices at a clock time do not depend on how the clock got
+/// there, and a request meets the steps due when it arrives (what a journal replay needs).
+#[tokio::test]
+async fn a_walk_on_a_clock_depends_on_the_time_only() {
+    let plan = WalkPlan {
+        seed: 11,
+        start_ms: 1_700_000_000_000,
+        interval: Duration::from_secs(1),
+    };
+    let (stepped_clock, jumped_clock) = (
+        Arc::new(ManualClock::new(plan.start_ms)),
+        Arc::new(ManualClock::new(plan.start_ms)),
+    );
+    let stepped = FakeTws::builder()
+        .manual_clock(Arc::clone(&stepped_clock))
+        .start()
+        .await;
+    let jumped = FakeTws::builder()
+        .manual_clock(Arc::clone(&jumped_clock))
+        .start()
+        .await;
+    stepped.set_walk(SharedClock::from(Arc::clone(&stepped_clock)), plan);
+    jumped.set_walk(SharedClock::from(Arc::clone(&jumped_clock)), plan);
+    let before = last_prices(&stepped);
+
+    // One clock moves a second at a time, caught up each time; the other jumps at once.
+    for _ in 0..120 {
+        stepped_clock.advance(1000);
+        assert_eq!(stepped.catch_up_walk(), 0);
+    }
+    jumped_clock.set(plan.start_ms + 120_500);
+    assert_eq!(jumped.walk_steps(), 0, "nothing steps before it is asked");
+    let client = connect(&jumped, 1).await;
+    client.server_time().await.unwrap();
+    assert_eq!(jumped.walk_steps(), 120, "the request met the steps due");
+    assert_eq!(stepped.walk_steps(), 120);
+    assert_eq!(last_prices(&stepped), last_prices(&jumped));
+    assert_ne!(last_prices(&stepped), before, "120 steps moved no price");
+
+    // Another seed walks elsewhere.
+    let other_clock = Arc::new(ManualClock::new(plan.start_ms + 120_500));
+    let other = FakeTws::builder()
+        .manual_clock(Arc::clone(&other_clock))
+        .start()
+        .await;
+    other.set_walk(
+        SharedClock::from(other_clock),
+        WalkPlan { seed: 12, ..plan },
+    );
+    assert_eq!(other.catch_up_walk(), 0);
+    assert_ne!(last_prices(&other), last_prices(&stepped));
 }

@@ -22,6 +22,7 @@ mod live;
 pub mod market;
 pub mod proto;
 mod session;
+mod walk;
 mod wire;
 
 use std::collections::HashMap;
@@ -35,6 +36,7 @@ use tokio::sync::{mpsc, watch};
 
 pub use broker::{Auction, Broker, ExecutionRecord, FakeOrder};
 pub use market::{DataPermission, Instrument, Quote};
+pub use walk::WalkPlan;
 
 /// The requests the fake understands, for faults and recordings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -321,6 +323,8 @@ impl State {
 
 pub(crate) struct Shared {
     state: Mutex<State>,
+    /// The price walk on a clock, when one is set (locked before `state`, never after).
+    walk: Mutex<Option<walk::ClockWalk>>,
 }
 
 impl Shared {
@@ -330,7 +334,7 @@ impl Shared {
 }
 
 /// The quote of an instrument moved to `last`: one tick either side, sizes kept.
-fn quote_at(broker: &Broker, con_id: i32, last: Decimal) -> Option<Quote> {
+pub(crate) fn quote_at(broker: &Broker, con_id: i32, last: Decimal) -> Option<Quote> {
     broker.instrument(con_id).map(|i| {
         let mut quote = Quote::around(last, i.min_tick, i.quote.bid_size);
         quote.ask_size = i.quote.ask_size;
@@ -338,28 +342,6 @@ fn quote_at(broker: &Broker, con_id: i32, last: Decimal) -> Option<Quote> {
         quote.close = i.quote.close;
         quote
     })
-}
-
-/// One random step of every tradable stock and future.
-fn walk_step(shared: &Shared, rng: &mut rand_chacha::ChaCha8Rng) {
-    use rand_core::Rng;
-    let quotes: Vec<(i32, Quote)> = {
-        let state = shared.lock();
-        let broker = &state.broker;
-        broker
-            .instruments
-            .iter()
-            .filter(|i| i.tradable && matches!(i.sec_type.as_str(), "STK" | "FUT"))
-            .filter_map(|i| {
-                let step = Decimal::from(i64::from(rng.next_u32() % 3) - 1);
-                let last = (i.quote.last + step * i.min_tick).max(i.min_tick);
-                quote_at(broker, i.con_id, last).map(|q| (i.con_id, q))
-            })
-            .collect()
-    };
-    for (con_id, quote) in quotes {
-        session::set_quote(shared, con_id, quote);
-    }
 }
 
 /// Configures a [`FakeTws`].
@@ -504,6 +486,7 @@ impl FakeTwsBuilder {
                 held: HashMap::new(),
                 market_data_lines: self.market_data_lines,
             }),
+            walk: Mutex::new(None),
         });
         let fake = FakeTws {
             address,
@@ -750,31 +733,6 @@ impl FakeTws {
         for session in self.shared.lock().sessions.values() {
             let _ = session.tx.send(Out::Close);
         }
-    }
-
-    /// Moves every tradable stock and future by one tick down, none, or one tick up (a seeded
-    /// random step), working orders against the new prices.
-    pub fn walk_step(&self, rng: &mut rand_chacha::ChaCha8Rng) {
-        walk_step(&self.shared, rng);
-    }
-
-    /// Takes a [`walk_step`](Self::walk_step) every `interval` (seeded) until the returned
-    /// task is aborted or the fake is dropped, so resting orders fill over time.
-    pub fn walk(&self, interval: Duration, seed: u64) -> tokio::task::JoinHandle<()> {
-        use rand_core::SeedableRng;
-        let shared = Arc::downgrade(&self.shared);
-        tokio::spawn(async move {
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-            let mut ticker = tokio::time::interval(interval);
-            ticker.tick().await;
-            loop {
-                ticker.tick().await;
-                let Some(shared) = shared.upgrade() else {
-                    return;
-                };
-                walk_step(&shared, &mut rng);
-            }
-        })
     }
 
     /// The contract id of the first instrument with `symbol` and `sec_type`.

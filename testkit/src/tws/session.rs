@@ -334,6 +334,8 @@ fn handle(
     payload: Vec<u8>,
 ) -> bool {
     let kind = RequestKind::of(id);
+    // The prices a request meets are those of the clock's time when it arrives.
+    super::walk::catch_up(shared);
     let mut state = shared.lock();
     state.record(RecordedRequest {
         session: session_id,
