@@ -89,10 +89,23 @@ impl AppState {
     /// Why it cannot be used now (the next call tries again).
     pub async fn ibkr(&self) -> Result<Arc<IbkrVenue>, ToolError> {
         let trading = self.config.ibkr.tiers.trading;
+        let seed = self.config.simulator_seed;
         self.ibkr
             .get(|| async move {
-                let venue = IbkrVenue::start(self.config.ibkr_connection.clone(), trading).await?;
+                let connection = self.config.ibkr_connection.clone();
+                let clock = self.config.clock.clone();
+                let venue = IbkrVenue::start(connection, trading, seed, clock).await?;
                 count_reconnects(&venue, Arc::clone(&self.metrics));
+                if let Some(walk) = venue.walk() {
+                    self.note_simulator(SimulatorStart {
+                        ts: crate::safety::journal::utc(&self.config.clock),
+                        venue: crate::config::Venue::Ibkr,
+                        seed: walk.seed,
+                        speed: 1,
+                        start_ms: walk.start_ms,
+                    })
+                    .await;
+                }
                 Ok(venue)
             })
             .await

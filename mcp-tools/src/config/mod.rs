@@ -26,7 +26,7 @@
 //! | `TRADING_MCP_CONFIRM_TTL_SECS` | how long a preview's confirmation token lives | 120 |
 //! | `TRADING_MCP_MAX_ITEMS` | most items a list returns | 50 |
 //! | `TRADING_MCP_SIMULATOR_SPEED` | simulated seconds per real second in the Backpack simulator | 1 |
-//! | `TRADING_MCP_SIMULATOR_SEED` | the seed of the Backpack simulator's price walk | 42 |
+//! | `TRADING_MCP_SIMULATOR_SEED` | the seed of the simulators' prices (Backpack's market, the IBKR gateway's walk) | 42 |
 //! | `TRADING_MCP_HTTP_TOKEN` | bearer token HTTP clients must send | none (required for HTTP) |
 //! | `TRADING_MCP_OBSERVE` | `false`: no per-call events or call metrics (the journal is kept either way) | `true` |
 
@@ -321,7 +321,7 @@ pub struct ServerConfig {
     pub max_items: usize,
     /// Simulated milliseconds per real one in the Backpack simulator.
     pub simulator_speed: u64,
-    /// The seed of the Backpack simulator's market (the same seed, the same price path).
+    /// The seed of the simulators' markets (Backpack's price path, the IBKR gateway's walk).
     pub simulator_seed: u64,
     /// `TRADING_MCP_OBSERVE`: one event and the metrics per tool call.
     pub observe_calls: bool,

@@ -1,5 +1,5 @@
-//! The venues a replay runs intents against: a Backpack simulator rebuilt as recorded, a
-//! fresh fake IBKR gateway.
+//! The venues a replay runs intents against, rebuilt as the journal recorded them: a
+//! Backpack simulator, a fake IBKR gateway whose prices walk on a manual clock.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,17 +10,19 @@ use backpack_sdk::spec::OrderSpec;
 use ibkr_sdk::{BracketSpec, Config, IbkrClient, OrderRequest};
 use testkit::backpack::Simulator;
 use testkit::engine::ExchangeConfig;
-use testkit::tws::FakeTws;
-use trading_core::clock::ManualClock;
+use testkit::tws::{FakeTws, WalkPlan};
+use trading_core::clock::{ManualClock, SharedClock};
 
 use super::Outcome;
 use crate::config::{DEFAULT_SIMULATOR_SEED, Venue};
-use crate::safety::journal::{Entry, SimulatorStart, WriteOutcome};
+use crate::safety::journal::{Entry, Fill, SimulatorStart, WriteOutcome};
 use crate::tools::backpack_read::backpack_error;
 use crate::tools::ibkr_read::ibkr_error;
+use crate::venues::ibkr::SIMULATOR_WALK_INTERVAL;
 
-/// What running one intent gave, and a note on how it ran.
-pub(super) type Ran = Result<(Outcome, Option<String>), String>;
+/// What running one intent gave, a note on how it ran, and what the order had executed a
+/// moment after the answer when that can differ from the answer (IBKR).
+pub(super) type Ran = Result<(Outcome, Option<String>, Option<Fill>), String>;
 
 /// A rebuilt Backpack simulator.
 struct Market {
@@ -63,19 +65,14 @@ impl BackpackReplay {
     /// Returns the note to give (no simulator recorded).
     fn market_for(&mut self, entry: &Entry) -> Result<Option<String>, String> {
         let at_ms = u64::try_from(entry.ts.timestamp_millis()).unwrap_or(0);
-        let start = self.starts.iter().rposition(|s| s.ts <= entry.ts);
-        let rebuild = self
-            .market
-            .as_ref()
-            .is_none_or(|m| m.start != start && start.is_some());
+        let (start, rebuild) =
+            start_for(&self.starts, entry, self.market.as_ref().map(|m| m.start));
         let mut note = None;
         if rebuild {
             let (seed, speed, start_ms) = match start.and_then(|i| self.starts.get(i)) {
                 Some(s) => (s.seed, s.speed, s.start_ms),
                 None => {
-                    note = Some(format!(
-                        "no simulator was recorded for this journal: replayed against a fresh one (seed {DEFAULT_SIMULATOR_SEED}) started at this order"
-                    ));
+                    note = Some(nothing_recorded());
                     (DEFAULT_SIMULATOR_SEED, 1, at_ms)
                 }
             };
@@ -181,7 +178,7 @@ impl BackpackReplay {
             }
             other => return Err(format!("{other} is not a write this replay knows")),
         };
-        Ok((outcome, note))
+        Ok((outcome, note, None))
     }
 }
 
@@ -207,34 +204,90 @@ fn failed(outcome: WriteOutcome, message: String) -> Outcome {
     }
 }
 
-/// Replays IBKR intents against one fresh fake gateway (started on the first).
-#[derive(Default)]
+/// A rebuilt fake gateway, its prices walking on a manual clock.
+struct Gateway {
+    /// Which recorded start it is (`None`: the default one, nothing recorded).
+    start: Option<usize>,
+    clock: Arc<ManualClock>,
+    fake: FakeTws,
+    client: IbkrClient,
+}
+
+/// Replays IBKR intents.
 pub(super) struct IbkrReplay {
-    gateway: Option<(FakeTws, IbkrClient)>,
+    starts: Vec<SimulatorStart>,
+    gateway: Option<Gateway>,
     /// Recorded order id → the id the replayed order got.
     ids: HashMap<i64, i64>,
 }
 
 impl IbkrReplay {
-    async fn client(&mut self) -> Result<&IbkrClient, String> {
-        if self.gateway.is_none() {
+    pub(super) fn new(starts: &[SimulatorStart]) -> Self {
+        Self {
+            starts: starts
+                .iter()
+                .filter(|s| s.venue == Venue::Ibkr)
+                .cloned()
+                .collect(),
+            gateway: None,
+            ids: HashMap::new(),
+        }
+    }
+
+    /// The fake gateway `entry` met (as [`BackpackReplay::market_for`] finds the
+    /// simulator), its clock moved to the entry's time and its walk caught up. Returns the
+    /// note to give (no simulator recorded).
+    async fn gateway_for(&mut self, entry: &Entry) -> Result<Option<String>, String> {
+        let at_ms = u64::try_from(entry.ts.timestamp_millis()).unwrap_or(0);
+        let (start, rebuild) =
+            start_for(&self.starts, entry, self.gateway.as_ref().map(|g| g.start));
+        let mut note = None;
+        if rebuild {
+            let (seed, start_ms) = match start.and_then(|i| self.starts.get(i)) {
+                Some(s) => (s.seed, s.start_ms),
+                None => {
+                    note = Some(nothing_recorded());
+                    (DEFAULT_SIMULATOR_SEED, at_ms)
+                }
+            };
+            let clock = Arc::new(ManualClock::new(start_ms));
             let fake = FakeTws::builder()
                 .record_requests(false)
+                .manual_clock(Arc::clone(&clock))
                 .try_start()
                 .await
                 .map_err(|e| format!("the fake gateway did not start: {e}"))?;
+            fake.set_walk(
+                SharedClock::from(Arc::clone(&clock)),
+                WalkPlan {
+                    seed,
+                    start_ms,
+                    interval: SIMULATOR_WALK_INTERVAL,
+                },
+            );
             let mut config = Config::paper("127.0.0.1", fake.address().port());
             config.orders_enabled = true;
             config.max_messages_per_second = None;
             let client = IbkrClient::connect(config)
                 .await
                 .map_err(|e| e.to_string())?;
-            self.gateway = Some((fake, client));
+            self.ids.clear();
+            self.gateway = Some(Gateway {
+                start,
+                clock,
+                fake,
+                client,
+            });
         }
-        self.gateway
+        let gateway = self
+            .gateway
             .as_ref()
-            .map(|(_, client)| client)
-            .ok_or_else(|| "no gateway".to_owned())
+            .ok_or_else(|| "no gateway".to_owned())?;
+        gateway
+            .clock
+            .set(at_ms.max(trading_core::clock::Clock::now_ms(gateway.clock.as_ref())));
+        while gateway.fake.catch_up_walk() > 0 {}
+        Ok(note)
     }
 
     /// Runs one intent.
@@ -254,7 +307,14 @@ impl IbkrReplay {
             })
             .unwrap_or_default();
         let tool = entry.tool.clone();
-        let client = self.client().await?.clone();
+        // After a rebuild, so that the ids of an earlier gateway are not used.
+        let note = self.gateway_for(entry).await?;
+        let mut settled = None;
+        let client = self
+            .gateway
+            .as_ref()
+            .map(|g| g.client.clone())
+            .ok_or_else(|| "no gateway".to_owned())?;
         let orders = client.orders();
         let outcome = match tool.as_str() {
             "ibkr_place_order" => {
@@ -286,15 +346,21 @@ impl IbkrReplay {
                             self.ids.insert(*was, i64::from(report.order_id.0));
                         }
                         let entry = reports.first();
+                        // Fills IBKR sends right after the acknowledgement may or may not
+                        // be in the answer: the order as the gateway has it a moment later
+                        // (the clock has not moved) is the other state the run may have
+                        // recorded.
+                        settled = match entry {
+                            Some(report) => orders
+                                .status(report.order_id)
+                                .await
+                                .ok()
+                                .map(|r| ibkr_fill(&r)),
+                            None => None,
+                        };
                         Outcome {
                             outcome: Some(WriteOutcome::Accepted),
-                            fill: entry.map(|r| crate::safety::journal::Fill {
-                                status: r.status.to_string(),
-                                filled: r.filled.value().normalize().to_string(),
-                                average_price: r
-                                    .avg_fill_price
-                                    .map(|p| p.value().normalize().to_string()),
-                            }),
+                            fill: entry.map(ibkr_fill),
                             detail: Some(format!(
                                 "orders {}",
                                 reports
@@ -335,6 +401,37 @@ impl IbkrReplay {
             }
             other => return Err(format!("{other} is not a write this replay knows")),
         };
-        Ok((outcome, None))
+        Ok((outcome, note, settled))
     }
+}
+
+/// What an IBKR order had executed, as the journal records it.
+fn ibkr_fill(report: &ibkr_sdk::OrderReport) -> Fill {
+    Fill {
+        status: report.status.to_string(),
+        filled: report.filled.value().normalize().to_string(),
+        average_price: report
+            .avg_fill_price
+            .map(|p| p.value().normalize().to_string()),
+    }
+}
+
+/// The recorded start `entry` met (the last one at or before it: a server process starts
+/// its own), and whether the venue replayed so far (`current`: which start it was built
+/// for, `None` when there is none yet) must be rebuilt for it.
+fn start_for(
+    starts: &[SimulatorStart],
+    entry: &Entry,
+    current: Option<Option<usize>>,
+) -> (Option<usize>, bool) {
+    let start = starts.iter().rposition(|s| s.ts <= entry.ts);
+    let rebuild = current.is_none_or(|built| built != start && start.is_some());
+    (start, rebuild)
+}
+
+/// The note for a journal with no simulator recorded for the venue.
+fn nothing_recorded() -> String {
+    format!(
+        "no simulator was recorded for this journal: replayed against a fresh one (seed {DEFAULT_SIMULATOR_SEED}) started at this order"
+    )
 }

@@ -48,26 +48,54 @@ fn an_unknown_or_missing_outcome_matches_anything_and_says_what_happened() {
         outcome: Some(WriteOutcome::Rejected),
         ..Outcome::default()
     };
-    let (verdict, differences, note) =
-        compare(Venue::Backpack, &unknown, &rejected, &Options::default());
+    let (verdict, differences, note) = compare(&unknown, &rejected, &Options::default());
     assert_eq!((verdict, differences.len()), (Verdict::Match, 0));
     assert!(note.unwrap_or_default().contains("rejected"));
     let accepted = Outcome {
         outcome: Some(WriteOutcome::Accepted),
         ..Outcome::default()
     };
-    let (verdict, differences, _) =
-        compare(Venue::Backpack, &accepted, &rejected, &Options::default());
+    let (verdict, differences, _) = compare(&accepted, &rejected, &Options::default());
     assert_eq!(verdict, Verdict::Differs);
     assert_eq!(
         differences,
         ["outcome: recorded accepted, replayed rejected"]
     );
-    let (verdict, ..) = compare(
-        Venue::Ibkr,
-        &Outcome::default(),
-        &accepted,
-        &Options::default(),
-    );
+    let (verdict, ..) = compare(&Outcome::default(), &accepted, &Options::default());
     assert_eq!(verdict, Verdict::Match);
+}
+
+#[test]
+fn an_ibkr_fill_sent_after_the_answer_matches_the_order_a_moment_later() {
+    let accepted = |status: &str, filled: &str, price: Option<&str>| Outcome {
+        outcome: Some(WriteOutcome::Accepted),
+        fill: Some(fill(status, filled, price)),
+        detail: None,
+    };
+    let settled = |o: &Outcome| o.fill.clone();
+    let options = Options::default();
+    // The run's answer held the fill; the replay's came a moment after its answer.
+    let recorded = accepted("Filled", "10", Some("150.01"));
+    let answer = accepted("Submitted", "0", None);
+    let (verdict, differences, note) =
+        compare_settled(&recorded, &answer, settled(&recorded), &options);
+    assert_eq!((verdict, differences.len()), (Verdict::Match, 0));
+    assert!(note.unwrap_or_default().contains("a moment after"));
+    // The same answers match without a note.
+    let (verdict, _, note) = compare_settled(&recorded, &recorded, settled(&recorded), &options);
+    assert_eq!((verdict, note), (Verdict::Match, None));
+    // Neither the answer nor the order a moment later is what was recorded: the answer's
+    // differences are the report.
+    let elsewhere = accepted("Filled", "10", Some("151"));
+    let (verdict, differences, _) =
+        compare_settled(&recorded, &answer, settled(&elsewhere), &options);
+    assert_eq!(verdict, Verdict::Differs);
+    assert_eq!(
+        differences,
+        [
+            "status: recorded Filled, replayed Submitted",
+            "executed quantity: recorded 10, replayed 0",
+            "average price: recorded 150.01, replayed none",
+        ]
+    );
 }

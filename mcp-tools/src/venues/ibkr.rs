@@ -1,10 +1,12 @@
 //! Interactive Brokers: a configured TWS / IB Gateway, or the testkit's fake gateway
-//! started in-process (prices take a small random walk so resting orders fill).
+//! started in-process (prices take a seeded random walk on the server's clock, so resting
+//! orders fill and a journal replay meets the same prices).
 
 use std::time::Duration;
 
 use ibkr_sdk::{Config, IbkrClient, LinkState};
-use testkit::tws::FakeTws;
+use testkit::tws::{FakeTws, WalkPlan};
+use trading_core::clock::{Clock, SharedClock};
 
 use super::Health;
 use crate::config::{IbkrConnection, Mode};
@@ -17,7 +19,12 @@ pub struct IbkrVenue {
     pub mode: Mode,
     /// Keeps the simulator running while the venue lives.
     simulator: Option<(FakeTws, tokio::task::JoinHandle<()>)>,
+    /// The simulator's walk (what the journal records for a replay).
+    walk: Option<WalkPlan>,
 }
+
+/// A step of the simulator's price walk every second of the server's clock.
+pub const SIMULATOR_WALK_INTERVAL: Duration = Duration::from_secs(1);
 
 impl std::fmt::Debug for IbkrVenue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,12 +45,17 @@ impl Drop for IbkrVenue {
 }
 
 impl IbkrVenue {
-    /// Starts the fake gateway and connects to it (orders enabled when `trading`), or
-    /// connects to the configured gateway.
+    /// Starts the fake gateway (its prices walking from `seed` on `clock`) and connects to it
+    /// (orders enabled when `trading`), or connects to the configured gateway.
     ///
     /// # Errors
     /// A message saying why the gateway cannot be used.
-    pub async fn start(connection: IbkrConnection, trading: bool) -> Result<Self, String> {
+    pub async fn start(
+        connection: IbkrConnection,
+        trading: bool,
+        seed: u64,
+        clock: SharedClock,
+    ) -> Result<Self, String> {
         let mode = connection.mode();
         match connection {
             IbkrConnection::Simulated => {
@@ -60,11 +72,17 @@ impl IbkrVenue {
                 let client = IbkrClient::connect(config)
                     .await
                     .map_err(|e| e.to_string())?;
-                let walk = fake.walk(Duration::from_secs(1), 7);
+                let plan = WalkPlan {
+                    seed,
+                    start_ms: clock.now_ms(),
+                    interval: SIMULATOR_WALK_INTERVAL,
+                };
+                let walk = fake.walk_on(clock, plan);
                 Ok(Self {
                     client,
                     mode,
                     simulator: Some((fake, walk)),
+                    walk: Some(plan),
                 })
             }
             IbkrConnection::Gateway(config) => {
@@ -75,6 +93,7 @@ impl IbkrVenue {
                     client,
                     mode,
                     simulator: None,
+                    walk: None,
                 })
             }
         }
@@ -83,6 +102,11 @@ impl IbkrVenue {
     /// The fake gateway, when this venue is one (tests move its prices).
     pub fn simulator(&self) -> Option<&FakeTws> {
         self.simulator.as_ref().map(|(fake, _)| fake)
+    }
+
+    /// The simulator's price walk, when this venue is one.
+    pub fn walk(&self) -> Option<WalkPlan> {
+        self.walk
     }
 
     /// A round trip to the gateway's clock now: a dead gateway is never reported healthy.

@@ -159,6 +159,15 @@ async fn a_simulated_session_replays_to_all_match_and_a_doctored_price_is_the_on
     .await;
     let id = first["orders"][0]["order_id"].as_i64().unwrap();
     h.ok("ibkr_cancel_order", json!({ "orderIds": [id] })).await;
+    // Half a minute of the gateway's price walk later, a market order fills at the walked
+    // price.
+    step(30_000);
+    let bought = place_ibkr(
+        &h,
+        json!({ "order": { "contract": { "symbol": "AAPL", "sec_type": "STK" }, "action": "BUY", "quantity": "3", "order_type": "MKT" } }),
+    )
+    .await;
+    let bought_id = bought["orders"][0]["order_id"].as_i64().unwrap();
     step(400);
     h.ok(
         "backpack_cancel_all_orders",
@@ -189,22 +198,57 @@ async fn a_simulated_session_replays_to_all_match_and_a_doctored_price_is_the_on
         "{table}"
     );
 
-    // Doctor the market order's recorded price: exactly that shows.
-    let filled = h
-        .journal()
-        .into_iter()
-        .find(|r| r["phase"] == "result" && r["fill"]["status"] == "Filled")
+    // The IBKR market order met the walked price, which the replay met too: a gateway at its
+    // starting prices would have filled it elsewhere.
+    let rows = h.journal();
+    let ibkr_fill = rows
+        .iter()
+        .find(|r| {
+            r["phase"] == "result"
+                && r["venue"] == "ibkr"
+                && r["detail"] == format!("orders {bought_id}").as_str()
+        })
+        .unwrap_or_else(|| panic!("no result for IBKR order {bought_id}: {rows:?}"));
+    assert_eq!(ibkr_fill["fill"]["status"], "Filled", "{ibkr_fill}");
+    let unwalked = testkit::tws::FakeTws::builder()
+        .try_start()
+        .await
+        .unwrap()
+        .with_broker(|broker| broker.instrument(265_598).unwrap().quote.ask);
+    let walked: Decimal = ibkr_fill["fill"]["average_price"]
+        .as_str()
+        .unwrap()
+        .parse()
         .unwrap();
-    let price = filled["fill"]["average_price"].as_str().unwrap().to_owned();
-    let mut fill = filled["fill"].clone();
-    fill["average_price"] = json!("123.45");
+    assert_ne!(walked, unwalked, "the walk did not move AAPL: {table}");
+
+    // Doctor both market orders' recorded prices: exactly those show.
+    let backpack_fill = rows
+        .iter()
+        .find(|r| {
+            r["phase"] == "result" && r["venue"] == "backpack" && r["fill"]["status"] == "Filled"
+        })
+        .unwrap();
     let db = rusqlite::Connection::open(h.dir.0.join("journal.db")).unwrap();
     db.execute_batch("DROP TRIGGER entries_no_update").unwrap();
-    db.execute(
-        "UPDATE entries SET fill = ?1 WHERE id = ?2 AND phase = 'result'",
-        rusqlite::params![fill.to_string(), filled["id"].as_str().unwrap()],
-    )
-    .unwrap();
+    let mut expected = Vec::new();
+    for filled in [backpack_fill, ibkr_fill] {
+        let price = filled["fill"]["average_price"].as_str().unwrap();
+        let mut fill = filled["fill"].clone();
+        fill["average_price"] = json!("123.45");
+        db.execute(
+            "UPDATE entries SET fill = ?1 WHERE id = ?2 AND phase = 'result'",
+            rusqlite::params![fill.to_string(), filled["id"].as_str().unwrap()],
+        )
+        .unwrap();
+        expected.push((
+            filled["id"].as_str().unwrap().to_owned(),
+            vec![format!(
+                "average price: recorded 123.45, replayed {}",
+                price.parse::<Decimal>().unwrap()
+            )],
+        ));
+    }
     let doctored = replay(&h.state.journal, &Options::default()).await.unwrap();
     let table = doctored.table();
     assert!(!doctored.all_match, "{table}");
@@ -212,15 +256,7 @@ async fn a_simulated_session_replays_to_all_match_and_a_doctored_price_is_the_on
         .orders
         .iter()
         .filter(|o| o.verdict == Verdict::Differs)
+        .map(|o| (o.id.clone(), o.differences.clone()))
         .collect();
-    assert_eq!(differing.len(), 1, "{table}");
-    assert_eq!(differing[0].id, filled["id"].as_str().unwrap());
-    assert_eq!(
-        differing[0].differences,
-        [format!(
-            "average price: recorded 123.45, replayed {}",
-            price.parse::<Decimal>().unwrap()
-        )],
-        "{table}"
-    );
+    assert_eq!(differing, expected, "{table}");
 }
