@@ -41,6 +41,7 @@ sleep 1
 place backpack '{"order":{"symbol":"SOL_USDC","side":"Bid","orderType":"Market","quantity":"60"}}' ""
 place backpack '{"order":{"symbol":"SOL_USDC","side":"Bid","orderType":"Market","quantity":"100"}}' ""
 place ibkr '{"order":{"contract":{"symbol":"AAPL","sec_type":"STK"},"action":"BUY","quantity":"10","order_type":"LMT","limit_price":"150"}}' ""
+sleep 2
 place ibkr '{"order":{"contract":{"symbol":"AAPL","sec_type":"STK"},"action":"BUY","quantity":"20","order_type":"MKT"}}' ""
 call "$url/ibkr/market-data/quote" -X POST -d '{"contracts":[{"symbol":"AAPL","sec_type":"STK"}]}' > /dev/null
 call "$url/metrics" > "$out/metrics.txt"
@@ -49,6 +50,9 @@ kill "$api"; wait "$api" 2>/dev/null || true
 "$trading" journal report --metrics "$out/metrics.txt" --out "$out/report.html"
 if grep -Eq '(src|href)=|url\(|@import' "$out/report.html"; then
   echo "the report refers to something outside itself" >&2; exit 1
+fi
+if ! command -v chromium > /dev/null; then
+  echo "report: $out/report.html (install Debian's chromium to render it to a PNG)" >&2; exit 1
 fi
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=960,1700 \
   --screenshot="$out/report.png" "file://$out/report.html" 2>/dev/null
