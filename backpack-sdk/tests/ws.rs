@@ -75,6 +75,20 @@ async fn subscribed(subscription: &mut Subscription) {
     .await;
 }
 
+/// Waits for the next depth event.
+async fn depth(subscription: &mut Subscription, what: &str) {
+    until(subscription, what, |item| {
+        matches!(
+            item,
+            StreamItem::Event {
+                event: Event::Depth(_),
+                ..
+            }
+        )
+    })
+    .await;
+}
+
 fn order_events(items: &[StreamItem], id: &str) -> Vec<(OrderEventKind, OrderStatus)> {
     items
         .iter()
@@ -256,16 +270,7 @@ async fn every_fault_is_followed_by_a_reconnect_and_a_resubscribe() {
     );
     // Data means the server's side of the connection is up and hears the fault switches
     // (a fault sent before that reached no connection, and the test waited in vain).
-    until(&mut subscription, "the first depth", |item| {
-        matches!(
-            item,
-            StreamItem::Event {
-                event: Event::Depth(_),
-                ..
-            }
-        )
-    })
-    .await;
+    depth(&mut subscription, "the first depth").await;
     let faults = fake.stream_faults();
     let mut reconnects_seen = 0;
     for (name, inject) in [
@@ -301,16 +306,7 @@ async fn every_fault_is_followed_by_a_reconnect_and_a_resubscribe() {
             StreamItem::Subscribed { after_gap: true },
             "{name}: {reason}"
         );
-        until(&mut subscription, name, |item| {
-            matches!(
-                item,
-                StreamItem::Event {
-                    event: Event::Depth(_),
-                    ..
-                }
-            )
-        })
-        .await;
+        depth(&mut subscription, name).await;
         assert!(
             faults.connections_accepted() > accepted,
             "{name}: no new connection"

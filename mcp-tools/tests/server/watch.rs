@@ -16,6 +16,17 @@ async fn read(h: &Harness<()>, id: &str, cursor: u64, extra: Value) -> Value {
     h.ok("watch", arguments).await
 }
 
+/// Starts a watch of `stream` on SOL_USDC; its id.
+async fn watch_market(h: &Harness<()>, stream: &str) -> String {
+    let started = h
+        .ok(
+            "watch",
+            json!({ "action": "start", "stream": stream, "symbol": "SOL_USDC" }),
+        )
+        .await;
+    started["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_order_is_watched_until_it_ends_without_polling() {
     let h = Arc::new(start().await);
@@ -75,20 +86,8 @@ async fn an_order_is_watched_until_it_ends_without_polling() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_book_is_a_state_and_trades_are_events() {
     let h = start().await;
-    let book = h
-        .ok(
-            "watch",
-            json!({ "action": "start", "stream": "book", "symbol": "SOL_USDC" }),
-        )
-        .await;
-    let book = book["id"].as_str().unwrap().to_owned();
-    let trades = h
-        .ok(
-            "watch",
-            json!({ "action": "start", "stream": "trades", "symbol": "SOL_USDC" }),
-        )
-        .await;
-    let trades = trades["id"].as_str().unwrap().to_owned();
+    let book = watch_market(&h, "book").await;
+    let trades = watch_market(&h, "trades").await;
 
     let mut cursor = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
@@ -123,13 +122,7 @@ async fn the_book_is_a_state_and_trades_are_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_stream_connection_is_a_gap_and_a_counted_reconnect() {
     let h = start().await;
-    let started = h
-        .ok(
-            "watch",
-            json!({ "action": "start", "stream": "trades", "symbol": "SOL_USDC" }),
-        )
-        .await;
-    let id = started["id"].as_str().unwrap().to_owned();
+    let id = watch_market(&h, "trades").await;
     let venue = h.state.backpack().await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let faults = loop {
