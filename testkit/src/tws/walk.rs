@@ -118,10 +118,11 @@ impl FakeTws {
         })
     }
 
-    /// Walks prices on `clock` as `plan` says (see the [module docs](self)): the steps due
-    /// are taken before each request is served and at each
-    /// [`catch_up_walk`](Self::catch_up_walk). Replaces a walk set before. No task runs: with
-    /// no request, resting orders wait for the next one (see [`walk_on`](Self::walk_on)).
+    /// Walks prices on `clock` as `plan` says (step `k` falls due at
+    /// `start_ms + k × interval`): the steps due are taken before each request is served and
+    /// at each [`catch_up_walk`](Self::catch_up_walk), so the prices a request meets depend
+    /// only on the clock's time when it arrives. Replaces a walk set before. No task runs:
+    /// with no request, resting orders wait for the next one (see [`walk_on`](Self::walk_on)).
     pub fn set_walk(&self, clock: SharedClock, plan: WalkPlan) {
         *self
             .shared
