@@ -18,6 +18,7 @@ use crate::config::{DEFAULT_SIMULATOR_SEED, Venue};
 use crate::safety::journal::{Entry, Fill, SimulatorStart, WriteOutcome};
 use crate::tools::backpack_read::backpack_error;
 use crate::tools::ibkr_read::ibkr_error;
+use crate::tools::ibkr_trade::fill_of;
 use crate::venues::ibkr::SIMULATOR_WALK_INTERVAL;
 
 /// What running one intent gave, a note on how it ran, and what the order had executed a
@@ -349,18 +350,18 @@ impl IbkrReplay {
                         // Fills IBKR sends right after the acknowledgement may or may not
                         // be in the answer: the order as the gateway has it a moment later
                         // (the clock has not moved) is the other state the run may have
-                        // recorded.
+                        // recorded. An answer that is final has nothing more to come.
                         settled = match entry {
-                            Some(report) => orders
+                            Some(report) if !report.status.is_final() => orders
                                 .status(report.order_id)
                                 .await
                                 .ok()
-                                .map(|r| ibkr_fill(&r)),
-                            None => None,
+                                .map(|r| fill_of(&r)),
+                            _ => None,
                         };
                         Outcome {
                             outcome: Some(WriteOutcome::Accepted),
-                            fill: entry.map(ibkr_fill),
+                            fill: entry.map(fill_of),
                             detail: Some(format!(
                                 "orders {}",
                                 reports
@@ -402,17 +403,6 @@ impl IbkrReplay {
             other => return Err(format!("{other} is not a write this replay knows")),
         };
         Ok((outcome, note, settled))
-    }
-}
-
-/// What an IBKR order had executed, as the journal records it.
-fn ibkr_fill(report: &ibkr_sdk::OrderReport) -> Fill {
-    Fill {
-        status: report.status.to_string(),
-        filled: report.filled.value().normalize().to_string(),
-        average_price: report
-            .avg_fill_price
-            .map(|p| p.value().normalize().to_string()),
     }
 }
 

@@ -162,6 +162,17 @@ impl Asked {
     }
 }
 
+/// What an order (a bracket's entry) had executed when IBKR answered.
+pub(crate) fn fill_of(report: &OrderReport) -> Fill {
+    Fill {
+        status: report.status.to_string(),
+        filled: report.filled.value().normalize().to_string(),
+        average_price: report
+            .avg_fill_price
+            .map(|p| p.value().normalize().to_string()),
+    }
+}
+
 pub(crate) fn outcome(error: &ibkr_sdk::Error) -> WriteOutcome {
     match error.outcome() {
         ibkr_sdk::Outcome::NotSent => WriteOutcome::NotSent,
@@ -245,14 +256,7 @@ impl OrderVenue for IbkrOrder<'_> {
     }
 
     fn fill(placed: &Vec<OrderReport>) -> Option<Fill> {
-        let entry = placed.first()?;
-        Some(Fill {
-            status: entry.status.to_string(),
-            filled: entry.filled.value().normalize().to_string(),
-            average_price: entry
-                .avg_fill_price
-                .map(|p| p.value().normalize().to_string()),
-        })
+        placed.first().map(fill_of)
     }
 
     async fn send(&self) -> Result<(Vec<OrderReport>, String), WriteFailure> {

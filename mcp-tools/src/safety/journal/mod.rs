@@ -225,9 +225,10 @@ pub fn utc(clock: &impl Clock) -> DateTime<Utc> {
 
 /// A new correlation id: time and randomness, sortable by time (`w20261206224051478-6b8cf718a675`).
 ///
-/// The tail is 48 bits of a bijective mix of this process's random key and a counter: never
-/// the same twice in a process, and unrelated across processes (one `getrandom` per process,
-/// not per id: ids are made on every call).
+/// The tail is 48 bits of a mix of this process's random key and a counter (one `getrandom`
+/// per process, not per id: ids are made on every call), unrelated across processes. Within
+/// a process two ids coincide only if the mixes of two counters collide in 48 bits within
+/// the same millisecond; the journal's `UNIQUE (id, phase)` would refuse the second write.
 pub fn correlation_id() -> String {
     use chrono::{Datelike, Timelike};
     use std::sync::OnceLock;
@@ -237,7 +238,9 @@ pub fn correlation_id() -> String {
     let key = *KEY.get_or_init(|| {
         let mut bytes = [0u8; 8];
         let _ = getrandom::fill(&mut bytes);
-        u64::from_le_bytes(bytes)
+        // Were the system's randomness unavailable, the time and the process still differ.
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        u64::from_le_bytes(bytes) ^ nanos.cast_unsigned() ^ (u64::from(std::process::id()) << 32)
     });
     let mut z = key.wrapping_add(
         COUNTER
